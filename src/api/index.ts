@@ -1,0 +1,5 @@
+export * from "./errors.ts";
+export * from "./progress.ts";
+export * from "./methods.ts";
+export * from "./daemon.ts";
+export * from "./guest.ts";
