@@ -1,0 +1,65 @@
+// Composition root: builds every service explicitly, wires the handler table, serves
+// the RPC app on the Unix socket and tears everything down on shutdown.
+import { chmodSync, existsSync, mkdirSync, rmSync } from "node:fs";
+import { BUILD, formatBuild } from "../build-info.ts";
+import { Paths } from "../config/paths.ts";
+import { fileLogger, type LogLevel } from "../log.ts";
+import { daemonHandlers } from "./daemon-handlers.ts";
+import { toolsCheck, writableDirCheck, type Check } from "./doctor.ts";
+import { acquirePidFile } from "./instance-lock.ts";
+import { OperationRegistry } from "./ops.ts";
+import { createApp, type Handlers } from "./server.ts";
+
+export async function runDaemon(paths: Paths = Paths.fromEnv()): Promise<void> {
+  prepareDirs(paths);
+  const socket = paths.socket; // validates the 108-byte limit before anything else
+  const level = (process.env.BANGER_LOG_LEVEL as LogLevel | undefined) ?? "info";
+  const log = fileLogger(paths.daemonLog, level);
+  const releasePid = acquirePidFile(paths.pidFile);
+  const ops = new OperationRegistry();
+  const startedAt = Date.now();
+
+  let shuttingDown = false;
+  const shutdown = async (reason: string) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    log.info("daemon stopping", { reason });
+    server.stop(true);
+    rmSync(socket, { force: true });
+    releasePid();
+    process.exit(0);
+  };
+
+  const checks = (): Check[] => [
+    writableDirCheck("state dir", paths.roots.state),
+    writableDirCheck("cache dir", paths.roots.cache),
+    toolsCheck({ "mkfs.ext4": "building root filesystems", debugfs: "writing files into ext4 images" }),
+  ];
+  const handlers: Handlers = {
+    ...daemonHandlers({
+      paths,
+      ops,
+      startedAt,
+      dnsListener: () => null,
+      doctorChecks: checks,
+      requestShutdown: () => void shutdown("rpc daemon.shutdown"),
+    }),
+  };
+
+  // We hold the pid file, so any socket file left here belongs to a dead daemon.
+  if (existsSync(socket)) rmSync(socket, { force: true });
+  const app = createApp({ handlers, ops, log });
+  const server = Bun.serve({ unix: socket, fetch: app.fetch });
+  chmodSync(socket, 0o600);
+  for (const sig of ["SIGTERM", "SIGINT"] as const) process.on(sig, () => void shutdown(sig));
+  log.info("daemon started", { socket, pid: process.pid, build: BUILD });
+  console.log(`${formatBuild(BUILD)} listening on ${socket}`);
+}
+
+function prepareDirs(paths: Paths): void {
+  for (const dir of [paths.roots.runtime, paths.roots.state, paths.roots.cache, paths.logsDir]) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  }
+  // mkdir -p does not fix modes of an existing dir; the runtime dir holds the socket.
+  chmodSync(paths.roots.runtime, 0o700);
+}
