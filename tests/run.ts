@@ -37,3 +37,4 @@ for (const suite of suites) {
 }
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed > 0 || passed === 0 ? 1 : 0);
+export {};
