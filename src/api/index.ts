@@ -3,3 +3,4 @@ export * from "./progress.ts";
 export * from "./methods.ts";
 export * from "./daemon.ts";
 export * from "./guest.ts";
+export * from "./vms.ts";

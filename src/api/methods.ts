@@ -1,10 +1,12 @@
 // The whole RPC surface: every method name, its params schema and result type.
 // Each noun declares its methods in its own file; this table merges them.
 import { daemonMethods } from "./daemon.ts";
+import { vmMethods } from "./vms.ts";
 import type { ParamsOf, ParsedParamsOf, ResultOf } from "./define.ts";
 
 export const METHODS = {
   ...daemonMethods,
+  ...vmMethods,
 };
 
 export type Methods = typeof METHODS;
