@@ -5,8 +5,9 @@ import { BangerError } from "../api/errors.ts";
 import daemon from "./daemon.ts";
 import doctor from "./doctor.ts";
 import version from "./version.ts";
+import vm, { ps } from "./vm.ts";
 
-export const subCommands: Record<string, CommandDef<any>> = { daemon, doctor, version };
+export const subCommands: Record<string, CommandDef<any>> = { vm, ps, daemon, doctor, version };
 
 export const root = defineCommand({
   meta: { name: "banger", description: "Disposable Linux microVMs from OCI images" },
