@@ -21,6 +21,10 @@ const PACKAGE_OF: Record<string, string> = {
   sudo: "sudo",
   zstd: "zstd",
   tar: "tar",
+  xz: "xz-utils",
+  bzip2: "bzip2",
+  lz4: "lz4",
+  cp: "coreutils",
   gcc: "gcc",
   "musl-gcc": "musl-tools",
 };
@@ -37,6 +41,8 @@ export interface ExecOptions {
   timeoutMs?: number;
   /** Return instead of throwing on a non-zero exit. */
   allowFailure?: boolean;
+  /** Write stdout to this file (binary output, e.g. a decompressor) instead of capturing it. */
+  stdoutFile?: string;
 }
 
 export interface ExecResult {
@@ -73,11 +79,11 @@ export async function exec(argv: string[], opts: ExecOptions = {}): Promise<Exec
   if (!tool.includes("/") && !hasCommand(tool)) {
     throw new BangerError("precondition", `${tool} not found: ${installHint(tool)}`);
   }
-  let proc: Bun.Subprocess<"pipe" | "ignore", "pipe", "pipe">;
+  let proc: Bun.Subprocess<"pipe" | "ignore", "pipe" | Bun.BunFile, "pipe">;
   try {
     proc = Bun.spawn(argv, {
       stdin: opts.stdin === undefined ? "ignore" : "pipe",
-      stdout: "pipe",
+      stdout: opts.stdoutFile ? Bun.file(opts.stdoutFile) : "pipe",
       stderr: "pipe",
       cwd: opts.cwd,
       env: opts.env ? { ...process.env, ...opts.env } : undefined,
@@ -97,7 +103,7 @@ export async function exec(argv: string[], opts: ExecOptions = {}): Promise<Exec
     proc.kill("SIGKILL");
   }, timeoutMs);
   const [stdout, stderr, exitCode] = await Promise.all([
-    new Response(proc.stdout).text(),
+    proc.stdout instanceof ReadableStream ? new Response(proc.stdout).text() : Promise.resolve(""),
     new Response(proc.stderr).text(),
     proc.exited,
   ]);
