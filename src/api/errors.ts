@@ -8,6 +8,7 @@ export const ERROR_STATUS = {
   ambiguous: 409,
   conflict: 409, // already exists, in use, busy, wrong state
   unknown_method: 404,
+  invalid_content: 422, // downloaded or archived data is corrupt or unsafe (digest mismatch, malicious tar member)
   precondition: 412, // a host prerequisite is missing (tool, privilege, kvm)
   exec_failed: 500, // a host command failed; details carry stderr
   internal: 500,
