@@ -1,7 +1,7 @@
 // Find a live daemon for the CLI: start one when the socket is dead, and replace one
 // whose build differs from the CLI's when nothing is in flight (F10).
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, openSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, openSync, readFileSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
 import { BangerError } from "../api/errors.ts";
 import type { PingResult } from "../api/daemon.ts";
@@ -72,7 +72,20 @@ export async function startDaemon(paths: Paths, client: RpcClient): Promise<void
     if (child.exitCode !== null) break;
     await Bun.sleep(50);
   }
+  const why = lastDaemonError(paths.daemonLog);
+  if (why) throw new BangerError("usage", why, { log_path: paths.daemonLog });
   throw new BangerError("unavailable", `daemon did not start; see ${paths.daemonLog}`);
+}
+
+/** The one-line error a daemon that failed to start printed (bad config, ...). */
+function lastDaemonError(logPath: string): string | null {
+  try {
+    const lines = readFileSync(logPath, "utf8").trimEnd().split("\n");
+    const last = lines.at(-1) ?? "";
+    return last.startsWith("banger: ") ? last.slice("banger: ".length) : null;
+  } catch {
+    return null;
+  }
 }
 
 export async function stopDaemon(client: RpcClient, pid: number): Promise<void> {

@@ -2,8 +2,12 @@
 // the RPC app on the Unix socket and tears everything down on shutdown.
 import { chmodSync, existsSync, mkdirSync, rmSync } from "node:fs";
 import { BUILD, formatBuild } from "../build-info.ts";
+import { loadConfig } from "../config/config.ts";
 import { Paths } from "../config/paths.ts";
-import { fileLogger, type LogLevel } from "../log.ts";
+import { hostFacts } from "../config/vm-defaults.ts";
+import { fileLogger } from "../log.ts";
+import { closeDatabase, openDatabase } from "../store/db.ts";
+import { configChecks } from "./config-checks.ts";
 import { daemonHandlers } from "./daemon-handlers.ts";
 import { toolsCheck, writableDirCheck, type Check } from "./doctor.ts";
 import { acquirePidFile } from "./instance-lock.ts";
@@ -13,9 +17,10 @@ import { createApp, type Handlers } from "./server.ts";
 export async function runDaemon(paths: Paths = Paths.fromEnv()): Promise<void> {
   prepareDirs(paths);
   const socket = paths.socket; // validates the 108-byte limit before anything else
-  const level = (process.env.BANGER_LOG_LEVEL as LogLevel | undefined) ?? "info";
-  const log = fileLogger(paths.daemonLog, level);
+  const config = loadConfig(paths);
+  const log = fileLogger(paths.daemonLog, config.logLevel);
   const releasePid = acquirePidFile(paths.pidFile);
+  const db = openDatabase(paths.database);
   const ops = new OperationRegistry();
   const startedAt = Date.now();
 
@@ -26,6 +31,7 @@ export async function runDaemon(paths: Paths = Paths.fromEnv()): Promise<void> {
     log.info("daemon stopping", { reason });
     server.stop(true);
     rmSync(socket, { force: true });
+    closeDatabase(db);
     releasePid();
     process.exit(0);
   };
@@ -33,6 +39,7 @@ export async function runDaemon(paths: Paths = Paths.fromEnv()): Promise<void> {
   const checks = (): Check[] => [
     writableDirCheck("state dir", paths.roots.state),
     writableDirCheck("cache dir", paths.roots.cache),
+    ...configChecks(config, hostFacts()),
     toolsCheck({ "mkfs.ext4": "building root filesystems", debugfs: "writing files into ext4 images" }),
   ];
   const handlers: Handlers = {

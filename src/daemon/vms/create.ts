@@ -5,7 +5,7 @@ import { BangerError } from "../../api/errors.ts";
 import type { ParsedParams } from "../../api/methods.ts";
 import type { ProgressSink } from "../../api/progress.ts";
 import type { CreateResult } from "../../api/vms.ts";
-import { formatSize } from "../../config/size.ts";
+import { formatSpec as formatSizes } from "../../config/vm-defaults.ts";
 import { cloneDisk } from "../../disk/clone.ts";
 import { allocateIp } from "../../store/ips.ts";
 import { deleteVm, getVm, getVmByName, insertVm } from "../../store/vms.ts";
@@ -16,7 +16,7 @@ import { generateName } from "./names.ts";
 import { StageClock } from "./timed.ts";
 
 export function formatSpec(s: VmSizes): string {
-  return `spec: ${s.vcpu} vcpu · ${s.memory_mib} MiB · ${formatSize(s.disk_size_bytes)} disk`;
+  return formatSizes({ vcpu: s.vcpu, memoryMib: s.memory_mib, diskSizeBytes: s.disk_size_bytes });
 }
 
 export async function createVm(ctx: VmContext, p: ParsedParams<"vm.create">, sink: ProgressSink): Promise<CreateResult> {

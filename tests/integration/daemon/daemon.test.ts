@@ -160,3 +160,23 @@ describe("paths", () => {
     expect(out.enable_command).toContain("systemctl --user enable");
   });
 });
+
+describe("config", () => {
+  test("a bad config.toml stops the daemon from starting with an error naming the key", async () => {
+    const bad = new Instance();
+    try {
+      await Bun.write(bad.configFile, "[vm_defaults]\ncpus = 3\n");
+      const r = await bad.run(["doctor"]);
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim()).toBe('banger: config.toml: unknown key "vm_defaults.cpus"');
+      await Bun.write(bad.configFile, '[vm_defaults]\nvcpu = 2\nmemory_mib = 2048\ndisk_size = "4G"\n');
+      const report = await bad.json(["doctor"]);
+      const byName = Object.fromEntries(report.checks.map((c: any) => [c.name, c.detail]));
+      expect(byName["vm default vcpu"]).toBe("2 (config)");
+      expect(byName["vm default memory"]).toBe("2048 MiB (config)");
+      expect(byName["vm default disk"]).toBe("4G (config)");
+    } finally {
+      await bad.cleanup();
+    }
+  });
+});
