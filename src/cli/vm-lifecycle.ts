@@ -1,7 +1,10 @@
 // vm create/start/stop/restart/kill/delete/set: thin verbs over the vm.* RPCs.
 import { defineCommand, type ArgsDef } from "citty";
 import { BangerError } from "../api/errors.ts";
-import { parseSize } from "../config/size.ts";
+import { loadConfig } from "../config/config.ts";
+import { Paths } from "../config/paths.ts";
+import { formatSize, parseSize } from "../config/size.ts";
+import { hostFacts, resolveVmDefaults } from "../config/vm-defaults.ts";
 import { call, callWithProgress } from "./context.ts";
 import { printJson } from "./output.ts";
 import { refsFrom, reportTargets } from "./targets.ts";
@@ -24,16 +27,33 @@ function sizeFlag(flag: string, value: string | undefined): number | undefined {
   }
 }
 
-export const createArgs: ArgsDef = {
-  name: { type: "string", description: "VM name (a DNS label); generated when omitted" },
-  image: { type: "string", description: "Image name or id (default: config default_image, pulled when missing)" },
-  vcpu: { type: "string", description: "Virtual CPUs" },
-  memory: { type: "string", description: "Memory in MiB" },
-  "disk-size": { type: "string", description: "Work disk size, e.g. 8G" },
-  nat: { type: "boolean", description: "Give the VM outbound NAT" },
-  vmm: { type: "enum", options: ["auto", "firecracker", "qemu"], description: "VMM driver" },
-  json,
-};
+/** Flags of vm create; --help shows the resolved defaults (F31), read locally from config. */
+export function createArgs(): ArgsDef {
+  const d = resolvedDefaults();
+  return {
+    name: { type: "string", description: "VM name (a DNS label); generated when omitted" },
+    image: { type: "string", description: "Image name or id (default: config default_image, pulled when missing)" },
+    vcpu: { type: "string", description: `Virtual CPUs${d.vcpu}` },
+    memory: { type: "string", description: `Memory in MiB${d.memory}` },
+    "disk-size": { type: "string", description: `Work disk size, e.g. 8G${d.disk}` },
+    nat: { type: "boolean", description: "Give the VM outbound NAT" },
+    vmm: { type: "enum", options: ["auto", "firecracker", "qemu"], description: "VMM driver" },
+    json,
+  };
+}
+
+function resolvedDefaults(): { vcpu: string; memory: string; disk: string } {
+  try {
+    const spec = resolveVmDefaults(loadConfig(Paths.fromEnv()).vmDefaults, hostFacts());
+    return {
+      vcpu: ` (default ${spec.vcpu.value}, ${spec.vcpu.source})`,
+      memory: ` (default ${spec.memoryMib.value}, ${spec.memoryMib.source})`,
+      disk: ` (default ${formatSize(spec.diskSizeBytes.value)}, ${spec.diskSizeBytes.source})`,
+    };
+  } catch {
+    return { vcpu: "", memory: "", disk: "" }; // a broken config is reported by the command itself
+  }
+}
 
 export function createParams(args: Record<string, unknown>) {
   return {
