@@ -19,4 +19,10 @@ export const CMDLINE = {
   hostname: "banger.hostname",
   init: "banger.init", // real init to exec (default /sbin/init)
   vsockPort: "banger.vsock_port",
+  // "reboot": power off by rebooting (for VMMs that exit on guest reboot but cannot
+  // power off, e.g. Firecracker without ACPI); default is a real poweroff.
+  poweroff: "banger.poweroff",
 } as const;
+
+/** Guest directory holding banger's helper scripts (first boot, host keys). */
+export const GUEST_LIB_DIR = "/usr/local/lib/banger";
