@@ -4,3 +4,4 @@ export * from "./methods.ts";
 export * from "./daemon.ts";
 export * from "./guest.ts";
 export * from "./vms.ts";
+export * from "./kernels.ts";

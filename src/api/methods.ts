@@ -2,10 +2,12 @@
 // Each noun declares its methods in its own file; this table merges them.
 import { daemonMethods } from "./daemon.ts";
 import { vmMethods } from "./vms.ts";
+import { kernelMethods } from "./kernels.ts";
 import type { ParamsOf, ParsedParamsOf, ResultOf } from "./define.ts";
 
 export const METHODS = {
   ...daemonMethods,
+  ...kernelMethods,
   ...vmMethods,
 };
 
