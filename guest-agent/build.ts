@@ -26,7 +26,7 @@ export function agentCompileArgs(cc: string, out: string, version: string, sourc
   ];
 }
 
-export async function buildAgent(opts: { out: string; version: string }): Promise<AgentBuild> {
+export async function buildAgent(opts: { out: string; version: string; srcDir?: string }): Promise<AgentBuild> {
   if (!VERSION_RE.test(opts.version)) {
     throw new Error(`guest agent build: version ${JSON.stringify(opts.version)} has unsupported characters`);
   }
@@ -34,7 +34,8 @@ export async function buildAgent(opts: { out: string; version: string }): Promis
   if (!cc) {
     throw new Error("guest agent build: no C compiler; install musl-tools (apt-get install musl-tools) or gcc");
   }
-  const sources = (await readdir(SRC_DIR)).filter((f) => f.endsWith(".c")).sort().map((f) => join(SRC_DIR, f));
+  const srcDir = opts.srcDir ?? SRC_DIR;
+  const sources = (await readdir(srcDir)).filter((f) => f.endsWith(".c")).sort().map((f) => join(srcDir, f));
   await mkdir(dirname(opts.out), { recursive: true });
   const argv = agentCompileArgs(cc, opts.out, opts.version, sources);
   const proc = Bun.spawn(argv, { stdout: "pipe", stderr: "pipe" });

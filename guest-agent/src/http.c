@@ -205,6 +205,7 @@ static int next_request(struct conn *c, struct request *req, size_t *consumed) {
     if (r != RD_OK) return -1;
   }
   size_t head_len = (size_t)(head_end - c->buf), body_len;
+  if (head_len > HTTP_MAX_HEAD) return 413;
   int rc = http_parse_head(c->buf, head_len, req, &body_len);
   if (rc) return rc;
   while (c->len < head_len + body_len)

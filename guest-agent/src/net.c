@@ -115,6 +115,16 @@ static int write_resolv(const struct bootcfg *c, const char *root) {
   return rc;
 }
 
+/* Is name a whole word on some line of an /etc/hosts text (after the address)? */
+static int hosts_has(const char *hosts, const char *name) {
+  size_t n = strlen(name);
+  for (const char *p = hosts; (p = strstr(p, name)); p += n) {
+    char before = p == hosts ? '\n' : p[-1], after = p[n];
+    if ((before == ' ' || before == '\t') && strchr(" \t\n#", after ? after : '\n')) return 1;
+  }
+  return 0;
+}
+
 static int write_hostname(const struct bootcfg *c, const char *root) {
   char line[300], path[512], hosts[16384];
   snprintf(line, sizeof line, "%s\n", c->hostname);
@@ -126,8 +136,7 @@ static int write_hostname(const struct bootcfg *c, const char *root) {
   snprintf(path, sizeof path, "%s/etc/hosts", root);
   ssize_t n = read_file(path, hosts, sizeof hosts - 512);
   if (n < 0) n = snprintf(hosts, sizeof hosts, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost\n");
-  snprintf(line, sizeof line, "\t%s\n", c->hostname);
-  if (!strstr(hosts, line)) {
+  if (!hosts_has(hosts, c->hostname)) {
     if (n > 0 && hosts[n - 1] != '\n') strcat(hosts, "\n");
     snprintf(hosts + strlen(hosts), 512, "127.0.1.1\t%s\n", c->hostname);
     if (write_etc(root, "hosts", hosts) < 0) rc = -1;
