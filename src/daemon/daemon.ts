@@ -5,8 +5,11 @@ import { BUILD, formatBuild } from "../build-info.ts";
 import { loadConfig } from "../config/config.ts";
 import { Paths } from "../config/paths.ts";
 import { hostFacts } from "../config/vm-defaults.ts";
+import { kernelHandlers } from "../kernels/handlers.ts";
+import { KernelService } from "../kernels/service.ts";
 import { fileLogger } from "../log.ts";
 import { closeDatabase, openDatabase } from "../store/db.ts";
+import { listImages } from "../store/images.ts";
 import { configChecks } from "./config-checks.ts";
 import { daemonHandlers } from "./daemon-handlers.ts";
 import { toolsCheck, writableDirCheck, type Check } from "./doctor.ts";
@@ -42,7 +45,14 @@ export async function runDaemon(paths: Paths = Paths.fromEnv()): Promise<void> {
     ...configChecks(config, hostFacts()),
     toolsCheck({ "mkfs.ext4": "building root filesystems", debugfs: "writing files into ext4 images" }),
   ];
+  const kernels = new KernelService({
+    paths,
+    catalogUrl: config.kernelCatalogUrl ?? null,
+    log: log.child({ service: "kernels" }),
+    kernelUsers: (name) => listImages(db).filter((i) => i.kernelName === name).map((i) => i.name),
+  });
   const handlers: Handlers = {
+    ...kernelHandlers(kernels),
     ...daemonHandlers({
       paths,
       ops,
