@@ -46,6 +46,8 @@ export class Paths {
   get database() { return join(this.roots.state, "banger.db"); }
   get sshDir() { return join(this.roots.state, "ssh"); }
   get defaultSshKey() { return join(this.roots.state, "ssh", "id_ed25519"); }
+  /** One `Host <name>.vm / HostName <ip>` entry per running VM; Included by the ~/.ssh/config block. */
+  get sshVmHostsFile() { return join(this.roots.state, "ssh", "vm_hosts"); }
 
   // Images
   get imagesDir() { return join(this.roots.state, "images"); }
