@@ -70,6 +70,7 @@ async function loadImages(src: KernelSource, o: AssembleOptions): Promise<Kernel
   if (vmlinux) return { vmlinux, compressed, compression: compressed ? await compressionOf(compressed, o) : "none" };
   const image = compressed!;
   o.sink.stage("extract_vmlinux", `extracting vmlinux from ${basename(image.path)}`);
+  await Bun.sleep(0); // let the stage event go out before the CPU-bound decode
   const out = await extractVmlinux(image.bytes, o.scratchDir, basename(image.path));
   return { vmlinux: out.vmlinux, compressed: image, compression: out.compression };
 }

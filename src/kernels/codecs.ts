@@ -32,6 +32,19 @@ function bzip2Matches(bytes: Uint8Array, offset: number): boolean {
     magic(0x31, 0x41, 0x59, 0x26, 0x53, 0x59)(bytes, offset + 4);
 }
 
+/**
+ * .lzma ("lzma_alone") has no real magic: properties byte 0x5d (lc=3 lp=0 pb=2, what
+ * every lzma tool writes), a power-of-two dictionary size, then the uncompressed size
+ * (all ones when unknown, as for the kernel's piped `lzma -9`).
+ */
+function lzmaMatches(bytes: Uint8Array, offset: number): boolean {
+  if (bytes[offset] !== 0x5d || offset + 13 > bytes.length) return false;
+  const dv = new DataView(bytes.buffer, bytes.byteOffset + offset, 13);
+  const dict = dv.getUint32(1, true);
+  const size = dv.getBigUint64(5, true);
+  return dict >= 4096 && dict <= 2 ** 30 && (dict & (dict - 1)) === 0 && (size === 2n ** 64n - 1n || size < 2n ** 40n);
+}
+
 export const CODECS: readonly Codec[] = [
   { name: "gzip", matches: magic(0x1f, 0x8b, 0x08), tool: null, decode: async (d) => attempt(() => gunzip(d)) },
   { name: "zstd", matches: magic(0x28, 0xb5, 0x2f, 0xfd), tool: null, decode: async (d) => zstdFirstFrames(d) },
@@ -45,7 +58,7 @@ export const CODECS: readonly Codec[] = [
   { name: "bzip2", matches: bzip2Matches, tool: "bzip2", decode: (d, s) => viaTool(["bzip2", "-dc"], d, s) },
   {
     name: "lzma",
-    matches: magic(0x5d, 0x00, 0x00, 0x00),
+    matches: lzmaMatches,
     tool: "xz",
     decode: (d, s) => viaTool(["xz", "--format=lzma", "-dc"], d, s),
   },
