@@ -55,16 +55,21 @@ export interface OwnedTap {
   master?: string;
 }
 
-/** Taps banger owns, recognized by name prefix (and, when -d was used, by being a tap). */
+/** Exactly the names tap.ts generates: bgt + 4-12 hex (VM id prefix), bgp + 8 hex (pool). */
+const VM_TAP_RE = new RegExp(`^${VM_TAP_PREFIX}([0-9a-f]{4,12})$`);
+const POOL_TAP_RE = new RegExp(`^${POOL_TAP_PREFIX}[0-9a-f]{8}$`);
+
+/**
+ * Taps banger owns, recognized by their exact name shape (and, when -d was used, by being
+ * a tap). A name that merely starts with "bgt" ("bgtap0", a test fixture) is not ours.
+ */
 export function ownedTaps(links: LinkState[]): OwnedTap[] {
   const out: OwnedTap[] = [];
   for (const l of links) {
     if (l.kind !== undefined && !(l.kind === "tun" && l.tunType === "tap")) continue;
-    if (l.name.startsWith(VM_TAP_PREFIX) && l.name.length > VM_TAP_PREFIX.length) {
-      out.push({ name: l.name, kind: "vm", vmIdPrefix: l.name.slice(VM_TAP_PREFIX.length), master: l.master });
-    } else if (l.name.startsWith(POOL_TAP_PREFIX) && l.name.length > POOL_TAP_PREFIX.length) {
-      out.push({ name: l.name, kind: "pool", master: l.master });
-    }
+    const vm = VM_TAP_RE.exec(l.name);
+    if (vm) out.push({ name: l.name, kind: "vm", vmIdPrefix: vm[1], master: l.master });
+    else if (POOL_TAP_RE.test(l.name)) out.push({ name: l.name, kind: "pool", master: l.master });
   }
   return out;
 }

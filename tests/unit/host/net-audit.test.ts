@@ -12,19 +12,19 @@ const B = "fedcba9876543210fedcba9876543210";
 
 test("ip -j -d addr show: bridge, taps, masters, addresses", () => {
   const links = parseIpLinks(fixture("ip-addr-show.json"));
-  expect(links.map((l) => l.name)).toEqual(["lo", "eth0", "br-btcap", "bgtcap0123456", "bgpcap01"]);
+  expect(links.map((l) => l.name)).toEqual(["lo", "eth0", "br-btcap", "bgt0123456789ab", "bgpdeadbeef"]);
   const br = links.find((l) => l.name === "br-btcap")!;
   expect(br).toEqual({ name: "br-btcap", kind: "bridge", tunType: undefined, master: undefined, up: true, ipv4: ["172.31.99.1/24"] });
-  const tap = links.find((l) => l.name === "bgpcap01")!;
+  const tap = links.find((l) => l.name === "bgpdeadbeef")!;
   expect(tap).toMatchObject({ kind: "tun", tunType: "tap", master: "br-btcap", up: true, ipv4: [] });
   expect(links.find((l) => l.name === "lo")!.ipv4).toEqual(["127.0.0.1/8"]);
 });
 
-test("owned taps are recognized by prefix only", () => {
+test("owned taps are recognized by their exact name shape", () => {
   const owned = ownedTaps(parseIpLinks(fixture("ip-addr-show.json")));
   expect(owned).toEqual([
-    { name: "bgtcap0123456", kind: "vm", vmIdPrefix: "cap0123456", master: "br-btcap" },
-    { name: "bgpcap01", kind: "pool", master: "br-btcap" },
+    { name: "bgt0123456789ab", kind: "vm", vmIdPrefix: "0123456789ab", master: "br-btcap" },
+    { name: "bgpdeadbeef", kind: "pool", master: "br-btcap" },
   ]);
 });
 
@@ -33,9 +33,11 @@ test("a non-tap device with a banger-looking name is not ours", () => {
     { name: "bgtbridge", kind: "bridge", up: true, ipv4: [] },
     { name: "bgp1", kind: "tun", tunType: "tun", up: true, ipv4: [] },
     { name: "bgt", kind: "tun", tunType: "tap", up: true, ipv4: [] },
-    { name: "bgtabc", up: true, ipv4: [] }, // from `ip -j link` without -d: name decides
+    { name: "bgtap1234", kind: "tun", tunType: "tap", up: true, ipv4: [] }, // a test fixture's tap
+    { name: "bgpdeadbeef0", kind: "tun", tunType: "tap", up: true, ipv4: [] },
+    { name: "bgtabcd", up: true, ipv4: [] }, // from `ip -j link` without -d: the name decides
   ]);
-  expect(owned.map((t) => t.name)).toEqual(["bgtabc"]);
+  expect(owned.map((t) => t.name)).toEqual(["bgtabcd"]);
 });
 
 test("nft -j list table: only banger-tagged rules, with their VM ids and handles", () => {
