@@ -4,6 +4,8 @@ import { BangerError } from "../api/errors.ts";
 import { call } from "./context.ts";
 
 export interface SshTarget {
+  /** Host keys are pinned per VM under this alias (as in the managed ssh-config block). */
+  alias: string;
   user: string;
   host: string;
   key_path: string;
@@ -23,6 +25,7 @@ export function sshArgv(t: SshTarget, command: string[], tty: boolean): string[]
     // Every VM gets fresh host keys; pin them per VM in banger's own known_hosts.
     "-o", "StrictHostKeyChecking=accept-new",
     "-o", `UserKnownHostsFile=${t.known_hosts}`,
+    "-o", `HostKeyAlias=${t.alias}`,
     "-o", "LogLevel=ERROR",
     ...(tty ? ["-t"] : []),
     `${t.user}@${t.host}`,
@@ -39,7 +42,7 @@ export const ssh = defineCommand({
     const info = await call("vm.ssh_info", { ref: args.vm });
     if (info.vm.state !== "running") throw new BangerError("conflict", `${info.vm.name} is ${info.vm.state}; start it with: banger vm start ${info.vm.name}`);
     const tty = command.length === 0 && Boolean(process.stdin.isTTY);
-    const proc = Bun.spawn(sshArgv(info, command, tty), { stdin: "inherit", stdout: "inherit", stderr: "inherit" });
+    const proc = Bun.spawn(sshArgv({ ...info, alias: `banger-${info.vm.id}` }, command, tty), { stdin: "inherit", stdout: "inherit", stderr: "inherit" });
     const code = await proc.exited;
     if (command.length === 0) {
       const now = await call("vm.show", { ref: info.vm.id }).catch(() => null);

@@ -51,7 +51,7 @@ export async function bootVm(ctx: VmContext, row: VmRow, clock: StageClock, sink
     const deadline = Date.now() + d.bootTimeoutMs;
     await clock.run("wait_agent", "waiting for the guest agent (/healthz)", () => waitForAgent(driver, handle, deadline, files.console));
     await clock.run("wait_ssh", `waiting for sshd on ${ip}:22`, () => waitForSsh(ip, deadline, () => driver.isAlive(handle), files.console));
-    d.dns.set(row.name, ip);
+    d.dns.set(row.name, ip, row.id);
     updateVm(d.db, row.id, { desiredState: "running", lastStartedAt: nowIso(), lastError: null });
     stack.commit();
     log.info("vm booted", { ip, tap, timings: clock.timings });

@@ -33,7 +33,8 @@ export interface NetworkPort {
 }
 
 export interface DnsPort {
-  set(name: string, ip: string): void;
+  /** `vmId` lets the ssh-config hosts file pin host keys per VM. */
+  set(name: string, ip: string, vmId?: string): void;
   remove(name: string): void;
   names(): string[];
 }

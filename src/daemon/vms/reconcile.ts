@@ -16,7 +16,7 @@ export async function reconcile(ctx: VmContext): Promise<ReconcileReport> {
     const h = ctx.handles.readFile(row.id);
     if (h && ctx.driverOf(row).isAlive(h.vmm)) {
       ctx.handles.adopt(row.id, h);
-      d.dns.set(row.name, h.ip);
+      d.dns.set(row.name, h.ip, row.id);
       report.adopted.push(row.name);
       continue;
     }
