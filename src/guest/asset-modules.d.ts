@@ -8,3 +8,7 @@ declare module "*.conf" {
   const text: string;
   export default text;
 }
+declare module "*/banger-agent" {
+  const path: string;
+  export default path;
+}
