@@ -28,14 +28,17 @@ async function dig(name: string, type = "A", ...flags: string[]): Promise<{ stat
   return { status: /status: (\w+)/.exec(out)?.[1] ?? `no reply: ${out}`, answers };
 }
 
-function udpQuery(name: string, type: dnsPacket.RecordType): Promise<dnsPacket.DecodedPacket> {
+/** decode() sets rcode; @types/dns-packet does not declare it. */
+type Reply = dnsPacket.DecodedPacket & { rcode: string };
+
+function udpQuery(name: string, type: dnsPacket.RecordType): Promise<Reply> {
   const sock = createSocket("udp4");
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error("no DNS reply")), 2000);
     sock.on("message", (msg) => {
       clearTimeout(timer);
       sock.close();
-      resolve(dnsPacket.decode(msg));
+      resolve(dnsPacket.decode(msg) as Reply);
     });
     sock.send(dnsPacket.encode({ type: "query", id: 4242, questions: [{ type, name, class: "IN" }] }), server.port, "127.0.0.1");
   });

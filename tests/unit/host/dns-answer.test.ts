@@ -2,12 +2,16 @@ import { expect, test } from "bun:test";
 import * as dnsPacket from "dns-packet";
 import { answer, DnsRecords, handleMessage, parseDnsListen, TTL_SECONDS } from "../../../src/host/dns-server.ts";
 
+/** decode() sets rcode and opcode; @types/dns-packet does not declare them. */
+type Reply = dnsPacket.DecodedPacket & { rcode: string };
+const decode = (buf: Buffer) => dnsPacket.decode(buf) as Reply;
+
 function query(name: string, type: dnsPacket.RecordType = "A", extra: Partial<dnsPacket.Packet> = {}) {
   const buf = dnsPacket.encode({ type: "query", id: 42, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type, name, class: "IN" }], ...extra });
   return dnsPacket.decode(buf);
 }
 const ask = (records: DnsRecords, name: string, type: dnsPacket.RecordType = "A") =>
-  dnsPacket.decode(handleMessage(records, dnsPacket.encode({ type: "query", id: 7, questions: [{ type, name, class: "IN" }] }))!);
+  decode(handleMessage(records, dnsPacket.encode({ type: "query", id: 7, questions: [{ type, name, class: "IN" }] }))!);
 
 function records() {
   const r = new DnsRecords();
@@ -17,7 +21,7 @@ function records() {
 }
 
 test("A for a known VM, authoritative, small TTL, id and question echoed", () => {
-  const res = dnsPacket.decode(dnsPacket.encode(answer(records(), query("web.vm"))));
+  const res = decode(dnsPacket.encode(answer(records(), query("web.vm"))));
   expect(res).toMatchObject({ id: 42, type: "response", rcode: "NOERROR", flag_aa: true, flag_rd: true, flag_ra: false });
   expect(res.questions).toEqual([{ name: "web.vm", type: "A", class: "IN" }]);
   expect(res.answers).toEqual([{ name: "web.vm", type: "A", class: "IN", ttl: TTL_SECONDS, flush: false, data: "172.30.0.5" }]);
@@ -58,7 +62,7 @@ test("the zone apex answers SOA", () => {
 });
 
 test("no question is FORMERR; garbage and responses get no reply", () => {
-  expect(dnsPacket.decode(dnsPacket.encode(answer(records(), query("x.vm", "A", { questions: [] })))).rcode).toBe("FORMERR");
+  expect(decode(dnsPacket.encode(answer(records(), query("x.vm", "A", { questions: [] })))).rcode).toBe("FORMERR");
   expect(handleMessage(records(), Buffer.from([1, 2, 3]))).toBeUndefined();
   expect(handleMessage(records(), dnsPacket.encode({ type: "response", id: 1, questions: [] }))).toBeUndefined();
 });
