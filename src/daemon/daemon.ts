@@ -51,6 +51,7 @@ export async function runDaemon(paths: Paths = Paths.fromEnv()): Promise<void> {
     log: log.child({ service: "kernels" }),
     kernelUsers: (name) => listImages(db).filter((i) => i.kernelName === name).map((i) => i.name),
   });
+  kernels.sweepStale();
   const handlers: Handlers = {
     ...kernelHandlers(kernels),
     ...daemonHandlers({
