@@ -49,6 +49,14 @@ export class KernelLayout {
     rmSync(this.trash(name), { recursive: true, force: true });
   }
 
+  /** Staging and trash dirs of every name: leftovers of a daemon that died mid-build. */
+  staleDirs(): string[] {
+    if (!existsSync(this.root)) return [];
+    return readdirSync(this.root)
+      .filter((n) => n.endsWith(".staging") || n.endsWith(".old"))
+      .map((n) => join(this.root, n));
+  }
+
   /** Publish a complete staging dir. Without `replace`, an existing kernel is a conflict. */
   publish(name: string, replace: boolean): void {
     const dest = this.dir(name);

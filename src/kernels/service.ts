@@ -2,7 +2,7 @@
 // catalog bundles, and ensureKernel() for the image and VM services. Every mutation of a
 // name holds that name's lock; a pull already running for a name is shared by ensureKernel
 // callers. Failures remove the staging dir and the downloaded file: nothing half-made.
-import { mkdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { BangerError } from "../api/errors.ts";
 import type { AvailableKernel, KernelInfo, KernelListResult } from "../api/kernels.ts";
@@ -16,6 +16,9 @@ import { discoverKernel } from "./discovery.ts";
 import { downloadTo } from "./download.ts";
 import { KernelLayout } from "./layout.ts";
 import { validateKernelName } from "./names.ts";
+
+/** Bundle downloads in the shared tmp dir are named `kernel-<name>-...`. */
+const DOWNLOAD_PREFIX = "kernel-";
 
 export interface KernelServiceDeps {
   paths: Paths;
@@ -43,6 +46,20 @@ export class KernelService implements KernelProvider {
 
   constructor(private readonly deps: KernelServiceDeps) {
     this.layout = new KernelLayout(deps.paths);
+  }
+
+  /**
+   * Remove what a daemon killed mid-build left: staging/trash dirs and partial bundle
+   * downloads. Call once at daemon start, before serving (no operation can be running).
+   */
+  sweepStale(): void {
+    for (const dir of this.layout.staleDirs()) {
+      this.deps.log.warn("removing a stale kernel build dir", { dir });
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const tmp = this.deps.paths.tmpDir;
+    if (!existsSync(tmp)) return;
+    for (const file of readdirSync(tmp).filter((f) => f.startsWith(DOWNLOAD_PREFIX))) rmSync(join(tmp, file), { force: true });
   }
 
   async list(available = false): Promise<KernelListResult> {
@@ -120,7 +137,7 @@ export class KernelService implements KernelProvider {
     sink.stage("resolve", `resolving kernel "${name}" in the catalog`);
     const entry = await this.catalogEntry(name);
     mkdirSync(this.deps.paths.tmpDir, { recursive: true, mode: 0o700 });
-    const bundle = join(this.deps.paths.tmpDir, `kernel-${name}-${process.pid}-${Date.now().toString(36)}.tar.zst`);
+    const bundle = join(this.deps.paths.tmpDir, `${DOWNLOAD_PREFIX}${name}-${process.pid}-${Date.now().toString(36)}.tar.zst`);
     try {
       await this.fetchVerified(entry, bundle, sink);
       return await this.build(name, force, sink, async (staging) => {

@@ -106,14 +106,16 @@ export class TarExtractor {
     }
     if (this.zeroBlocks > 0) throw new BangerError("invalid_content", "tar archive has data after its end marker");
     const header = parseHeader(this.block);
-    const pad = (BLOCK - (header.size % BLOCK)) % BLOCK;
     if (header.type === "pax" || header.type === "pax-global" || header.type.startsWith("gnu-long")) {
       if (header.size > 1024 * 1024) throw new BangerError("invalid_content", "tar metadata header is too large");
+      const pad = padding(header.size);
       this.body = { kind: "meta", header, data: new Uint8Array(header.size + pad), filled: 0, pad };
       if (header.size + pad === 0) this.finishMeta(this.body);
       return;
     }
-    this.startMember(this.applyPending(header), pad);
+    // A pax `size` overrides the header's, so padding is computed after merging.
+    const member = this.applyPending(header);
+    this.startMember(member, padding(member.size));
   }
 
   private finishMeta(body: Extract<Body, { kind: "meta" }>): void {
@@ -215,6 +217,10 @@ export class TarExtractor {
     closeSync(fd);
     this.body = pad > 0 ? { kind: "skip", remaining: pad } : null;
   }
+}
+
+function padding(size: number): number {
+  return (BLOCK - (size % BLOCK)) % BLOCK;
 }
 
 /** Normalized relative member path; absolute paths and `..` are refused, not rewritten. */

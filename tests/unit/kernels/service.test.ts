@@ -235,3 +235,15 @@ test("the bundle may ship its files behind safe symlinks", async () => {
     s.stop();
   }
 });
+
+test("sweepStale removes staging/trash dirs and partial downloads a killed daemon left", async () => {
+  await svc.import("mine", fakeTree());
+  mkdirSync(join(paths.kernelsDir, "other.staging", "bundle"), { recursive: true });
+  mkdirSync(join(paths.kernelsDir, "mine.old"));
+  mkdirSync(paths.tmpDir, { recursive: true });
+  writeFileSync(join(paths.tmpDir, "kernel-other-1-x.tar.zst"), "partial");
+  writeFileSync(join(paths.tmpDir, "layer-not-ours"), "keep");
+  svc.sweepStale();
+  expect(readdirSync(paths.kernelsDir)).toEqual(["mine"]);
+  expect(readdirSync(paths.tmpDir)).toEqual(["layer-not-ours"]);
+});

@@ -154,6 +154,21 @@ test("GNU long names and pax paths are honoured (and checked)", async () => {
   expect(readFileSync(join(root, long), "utf8")).toBe("long");
 });
 
+test("a pax size overrides the header's size (data and padding follow the pax size)", async () => {
+  const record = "12 size=700\n";
+  const paxBlock = tarArchive([{ path: "PaxHeader", data: record }]).subarray(0, 1024);
+  paxBlock[156] = "x".charCodeAt(0);
+  fixChecksum(paxBlock.subarray(0, 512));
+  const member = tarArchive([{ path: "big", data: "y".repeat(700) }, { path: "after", data: "ok" }]);
+  member.set(new TextEncoder().encode("00000000000\0"), 124); // header says 0 bytes
+  fixChecksum(member.subarray(0, 512));
+  const file = join(dir, "bundle.tar.zst");
+  writeFileSync(file, zstd(new Uint8Array([...paxBlock, ...member])));
+  await extractBundle(file, root);
+  expect(readFileSync(join(root, "big"), "utf8")).toBe("y".repeat(700));
+  expect(readFileSync(join(root, "after"), "utf8")).toBe("ok");
+});
+
 function fixChecksum(h: Uint8Array): void {
   h.fill(0x20, 148, 156);
   const sum = h.reduce((a, b) => a + b, 0);
