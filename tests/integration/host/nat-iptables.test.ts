@@ -37,7 +37,10 @@ afterAll(() => {
   run(["iptables", "-w", "-t", "nat", "-D", "POSTROUTING", ...DECOY], true);
   // iptables-nft creates these tables on first use; drop them again only if this test
   // created them and they are empty.
-  const empty = (t: string) => !run(["nft", "list", "table", "ip", t], true).includes("comment");
+  const empty = (t: string) => {
+    const out = run(["nft", "-j", "list", "table", "ip", t], true);
+    return out !== "" && !(JSON.parse(out).nftables as Record<string, unknown>[]).some((i) => "rule" in i);
+  };
   if (!hadNat && empty("nat")) run(["nft", "delete", "table", "ip", "nat"], true);
   if (!hadFilter && empty("filter")) run(["nft", "delete", "table", "ip", "filter"], true);
 });
