@@ -21,7 +21,9 @@ const server = serveFiles({
     ),
 });
 afterAll(() => {
-  stalled?.close();
+  try {
+    stalled?.close(); // already closed when the aborted client cancelled the stream
+  } catch {}
   server.stop();
   rmSync(dir, { recursive: true, force: true });
 });
