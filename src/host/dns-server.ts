@@ -145,11 +145,14 @@ export class DnsServer {
   static async start(opts: { listen: string; records: DnsRecords; log: Logger }): Promise<DnsServer> {
     const { host, port } = parseDnsListen(opts.listen);
     const udp = await bindUdp(host, port, opts.records);
+    // A socket error after bind (a send to a vanished client, ...) must not crash the daemon.
+    udp.on("error", (err) => opts.log.warn("DNS UDP socket error", { error: String(err) }));
     const bound = udp.address().port;
     const tcp = await bindTcp(host, bound, opts.records).catch((err) => {
       opts.log.warn("DNS over TCP unavailable; serving UDP only", { listen: `${host}:${bound}`, error: String(err) });
       return undefined;
     });
+    tcp?.on("error", (err) => opts.log.warn("DNS TCP server error", { error: String(err) }));
     const server = new DnsServer(udp, tcp, host, bound);
     tcp?.on("connection", (s) => server.trackTcp(s));
     opts.log.info("DNS server listening", { listen: server.listen, tcp: tcp !== undefined });
@@ -178,7 +181,7 @@ function bindUdp(host: string, port: number, records: DnsRecords): Promise<UdpSo
   const sock = createSocket(host.includes(":") ? "udp6" : "udp4");
   sock.on("message", (msg, rinfo) => {
     const out = handleMessage(records, msg);
-    if (out) sock.send(out, rinfo.port, rinfo.address);
+    if (out) sock.send(out, rinfo.port, rinfo.address, () => {}); // best effort, like any DNS server
   });
   return new Promise((resolve, reject) => {
     sock.once("error", (err) => reject(new BangerError("conflict", `DNS server cannot listen on ${host}:${port}: ${err.message}`)));

@@ -44,11 +44,14 @@ export function tapOwner(): number | undefined {
 }
 
 export async function createTap(name: string, bridge: string): Promise<void> {
+  // A tap left by an earlier run of the same VM is simply re-adopted by `tuntap add`.
+  const existed = linkExists(name);
   try {
     await applyIpPlan(planTapCreate(name, bridge, tapOwner()));
   } catch (err) {
-    // Half-made (created but not attached): take it away again so nothing leaks.
-    await deleteTap(name).catch(() => {});
+    // Half-made (created but not attached): take it away again so nothing leaks. A tap
+    // that was there before is not ours to delete (a VMM may hold it: "busy").
+    if (!existed) await deleteTap(name).catch(() => {});
     throw err;
   }
 }

@@ -73,6 +73,17 @@ test("createTap: persistent tap attached to the bridge and up; deleteTap removes
   await deleteTap(name);
 });
 
+test("createTap re-adopts a leftover tap of the same name and attaches it", async () => {
+  const name = track(`btt${hex(4)}`);
+  run(["ip", "tuntap", "add", "dev", name, "mode", "tap"]);
+  await createTap(name, BR);
+  expect(tapAttachedTo(name, BR)).toBe(true);
+  expect((await readLink(name))!.up).toBe(true);
+  await expect(createTap(name, `br-nx${hex(3)}`)).rejects.toThrow();
+  expect(linkExists(name)).toBe(true); // it was there before: not ours to delete on failure
+  await deleteTap(name);
+});
+
 test("createTap onto a missing bridge fails and leaves no half-made tap", async () => {
   const name = track(`btt${hex(4)}`);
   await expect(createTap(name, `br-nx${hex(3)}`)).rejects.toThrow();
