@@ -4,7 +4,7 @@
 import { existsSync, readlinkSync } from "node:fs";
 import { basename } from "node:path";
 import { BangerError } from "../api/errors.ts";
-import { applyIpPlan, checkIfname, type IpStep } from "./bridge.ts";
+import { applyIpPlan, checkIfname, readLink, type IpStep } from "./bridge.ts";
 import { isRoot } from "./exec.ts";
 import { POOL_TAP_PREFIX, VM_TAP_PREFIX } from "./net-audit.ts";
 
@@ -22,13 +22,17 @@ export function poolTapName(random: () => string = () => randomHex(4)): string {
   return checkIfname(POOL_TAP_PREFIX + random());
 }
 
-/** Pure: create a persistent tap, owned by `uid` unless undefined (root), on `bridge`, up. */
-export function planTapCreate(name: string, bridge: string, uid: number | undefined): IpStep[] {
+/**
+ * Pure: a persistent tap, owned by `uid` unless undefined (root), on `bridge`, up. A tap
+ * that already exists (left by an earlier run of the same VM) is only re-attached:
+ * `tuntap add` refuses an existing device with EBUSY.
+ */
+export function planTapCreate(name: string, bridge: string, uid: number | undefined, exists = false): IpStep[] {
   checkIfname(name);
   checkIfname(bridge);
   const owner = uid === undefined ? [] : ["user", String(uid)];
   return [
-    ["ip", "tuntap", "add", "dev", name, "mode", "tap", ...owner],
+    ...(exists ? [] : [["ip", "tuntap", "add", "dev", name, "mode", "tap", ...owner]]),
     ["ip", "link", "set", "dev", name, "master", bridge, "up"],
   ];
 }
@@ -44,10 +48,15 @@ export function tapOwner(): number | undefined {
 }
 
 export async function createTap(name: string, bridge: string): Promise<void> {
-  // A tap left by an earlier run of the same VM is simply re-adopted by `tuntap add`.
   const existed = linkExists(name);
+  if (existed) {
+    const link = await readLink(name);
+    if (link && !(link.kind === "tun" && link.tunType === "tap")) {
+      throw new BangerError("conflict", `${name} exists and is not a tap (${link.kind ?? "plain device"})`);
+    }
+  }
   try {
-    await applyIpPlan(planTapCreate(name, bridge, tapOwner()));
+    await applyIpPlan(planTapCreate(name, bridge, tapOwner(), existed));
   } catch (err) {
     // Half-made (created but not attached): take it away again so nothing leaks. A tap
     // that was there before is not ours to delete (a VMM may hold it: "busy").

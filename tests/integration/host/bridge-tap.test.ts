@@ -84,6 +84,14 @@ test("createTap re-adopts a leftover tap of the same name and attaches it", asyn
   await deleteTap(name);
 });
 
+test("createTap refuses a non-tap device that has the name", async () => {
+  const name = track(`btt${hex(4)}`);
+  run(["ip", "link", "add", "name", name, "type", "bridge"]); // no dummy driver on this kernel
+  await expect(createTap(name, BR)).rejects.toThrow("not a tap");
+  expect(linkExists(name)).toBe(true);
+  run(["ip", "link", "del", "dev", name]);
+});
+
 test("createTap onto a missing bridge fails and leaves no half-made tap", async () => {
   const name = track(`btt${hex(4)}`);
   await expect(createTap(name, `br-nx${hex(3)}`)).rejects.toThrow();

@@ -24,6 +24,10 @@ test("create plan: persistent tap, owner only when not root, attached and up", (
   expect(() => planTapCreate("bad name", "br", undefined)).toThrow();
 });
 
+test("an existing tap is only re-attached (tuntap add would fail with EBUSY)", () => {
+  expect(planTapCreate("bgt1", "br-banger", 1000, true)).toEqual([["ip", "link", "set", "dev", "bgt1", "master", "br-banger", "up"]]);
+});
+
 test("delete plan is empty for an absent tap", () => {
   expect(planTapDelete("bgt1", true)).toEqual([["ip", "link", "del", "dev", "bgt1"]]);
   expect(planTapDelete("bgt1", false)).toEqual([]);
