@@ -62,9 +62,10 @@ function isSubnetInRange(s: string): boolean {
   });
 }
 
-function isHttpUrl(s: string): boolean {
+/** http(s) for served catalogs; file:// for air-gapped hosts with a catalog on disk. */
+function isCatalogUrl(s: string): boolean {
   return tryOk(() => {
-    if (!/^https?:$/.test(new URL(s).protocol)) throw new Error("scheme");
+    if (!/^(https?|file):$/.test(new URL(s).protocol)) throw new Error("scheme");
   });
 }
 
@@ -96,8 +97,8 @@ export const configSchema = v.strictObject({
   log_level: v.optional(v.picklist(LOG_LEVELS, 'must be "debug", "info", "warn" or "error"'), "info"),
   default_image: v.optional(str((s) => /^\S+$/.test(s), "must be a non-empty image name"), "debian"),
   ssh_key: v.optional(str((s) => s.startsWith("/") || s.startsWith("~/"), "must be an absolute path (or start with ~/)")),
-  kernel_catalog_url: v.optional(str(isHttpUrl, "must be an http:// or https:// URL")),
-  image_catalog_url: v.optional(str(isHttpUrl, "must be an http:// or https:// URL")),
+  kernel_catalog_url: v.optional(str(isCatalogUrl, "must be an http://, https:// or file:// URL")),
+  image_catalog_url: v.optional(str(isCatalogUrl, "must be an http://, https:// or file:// URL")),
   insecure_registries: v.optional(
     v.array(str(isHostPort, 'must be "host" or "host:port"'), 'must be a list of "host[:port]" strings'),
     [],
