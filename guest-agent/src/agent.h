@@ -19,6 +19,7 @@ extern int g_poweroff_reboot; /* banger.poweroff=reboot */
 extern pid_t g_supervisor_pid;
 void power_request(void);                             /* from the server: ask init */
 __attribute__((noreturn)) void power_final(int reboot); /* as PID 1 only */
+pid_t power_button_watch(void);                        /* ACPI power button -> poweroff */
 
 /* modules.c: loads modules (and their dependencies) unless built in or loaded. */
 extern const char *const AGENT_MODULES[]; /* virtio_net, virtio_console, vsock */

@@ -125,6 +125,8 @@ static void minimal_init(const struct bootcfg *c, pid_t server) {
   mount_fs("devpts", "/dev/pts", MS_NOSUID | MS_NOEXEC, "mode=0620,ptmxmode=0666");
   mount_fs("tmpfs", "/dev/shm", MS_NOSUID | MS_NODEV, "mode=1777");
   mkdir("/tmp", 01777);
+  static const char *const button_modules[] = {"button", "evdev", NULL};
+  modules_load(button_modules);
   sigset_t set;
   sigemptyset(&set);
   int sigs[] = {SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2, SIGPWR};
@@ -132,6 +134,7 @@ static void minimal_init(const struct bootcfg *c, pid_t server) {
   sigprocmask(SIG_BLOCK, &set, NULL);
   pid_t firstboot = firstboot_spawn(0);
   pid_t sshd = firstboot ? 0 : start_sshd();
+  power_button_watch();
   for (;;) {
     struct timespec ts = {5, 0};
     int sig = sigtimedwait(&set, NULL, &ts);

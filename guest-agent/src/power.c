@@ -1,6 +1,8 @@
 /* Clean poweroff: asking whatever runs as PID 1 (the agent itself, systemd, OpenRC or
  * busybox init), and the final sequence when the agent is PID 1. */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,4 +88,48 @@ void power_final(int reboot_instead) {
   reboot(reboot_instead ? RB_AUTOBOOT : RB_POWER_OFF);
   logmsg("reboot(2) failed: %s", strerror(errno));
   for (;;) pause(); /* PID 1 must never exit */
+}
+
+/* struct input_event on 64-bit Linux (<linux/input.h> is not shipped with musl). */
+struct input_event64 {
+  long long sec, usec;
+  unsigned short type, code;
+  int value;
+};
+#define EV_KEY 1
+#define KEY_POWER 116
+
+static int find_power_button(char *dev, size_t cap) {
+  for (int i = 0; i < 32; i++) {
+    char path[96], name[128];
+    snprintf(path, sizeof path, "/sys/class/input/event%d/device/name", i);
+    if (read_line(path, name, sizeof name) < 0 || !strstr(name, "Power Button")) continue;
+    snprintf(dev, cap, "/dev/input/event%d", i);
+    snprintf(path, sizeof path, "/sys/class/input/event%d/dev", i);
+    ensure_dev_node(dev, path);
+    return 0;
+  }
+  return -1;
+}
+
+/* ACPI power button (QEMU system_powerdown) -> SIGTERM to PID 1, i.e. a clean poweroff. */
+pid_t power_button_watch(void) {
+  pid_t pid = fork();
+  if (pid != 0) return pid;
+  child_reset();
+  char dev[64];
+  for (int tries = 0; find_power_button(dev, sizeof dev) < 0; tries++) {
+    if (tries == 100) _exit(0); /* no ACPI power button: nothing to watch */
+    sleep_ms(200);
+  }
+  int fd = open(dev, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) _exit(1);
+  struct input_event64 ev;
+  while (read(fd, &ev, sizeof ev) == (ssize_t)sizeof ev) {
+    if (ev.type == EV_KEY && ev.code == KEY_POWER && ev.value == 1) {
+      logmsg("power button pressed");
+      kill(1, SIGTERM);
+    }
+  }
+  _exit(1);
 }

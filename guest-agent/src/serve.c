@@ -11,7 +11,6 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -90,14 +89,12 @@ static int find_serial(char *out, size_t cap) {
   if (path_exists(out)) return 0;
   for (int dev = 0; dev < 8; dev++) {
     for (int port = 0; port < 32; port++) {
-      char path[128], name[64], mm[32];
+      char path[128], name[64];
       snprintf(path, sizeof path, "/sys/class/virtio-ports/vport%dp%d/name", dev, port);
       if (read_line(path, name, sizeof name) < 0 || strcmp(name, AGENT_SERIAL_NAME)) continue;
       snprintf(out, cap, "/dev/vport%dp%d", dev, port);
       snprintf(path, sizeof path, "/sys/class/virtio-ports/vport%dp%d/dev", dev, port);
-      unsigned maj, min;
-      if (!path_exists(out) && read_line(path, mm, sizeof mm) == 0 && sscanf(mm, "%u:%u", &maj, &min) == 2)
-        mknod(out, S_IFCHR | 0600, makedev(maj, min));
+      ensure_dev_node(out, path);
       return 0;
     }
   }

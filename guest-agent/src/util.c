@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -134,6 +135,15 @@ void mkdir_p(const char *path, int mode) {
     *p = '/';
   }
   mkdir(tmp, mode);
+}
+
+void ensure_dev_node(const char *dev, const char *sysdev) {
+  char mm[32];
+  unsigned maj, min;
+  if (path_exists(dev) || read_line(sysdev, mm, sizeof mm) < 0 || sscanf(mm, "%u:%u", &maj, &min) != 2) return;
+  mkdir_p(dev, 0755); /* creates the parents ... */
+  rmdir(dev);         /* ... but not the node itself */
+  mknod(dev, S_IFCHR | 0600, makedev(maj, min));
 }
 
 void sleep_ms(long ms) {

@@ -38,6 +38,8 @@ long long now_ms(void);
 /* Logs "banger-agent: ..." to stderr (the console in init mode). */
 void logmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Creates /dev node `dev` (char device) from sysfs "MAJ:MIN" file `sysdev` if missing. */
+void ensure_dev_node(const char *dev, const char *sysdev);
 /* In a fresh child before exec: unblock signals, restore default handlers. */
 void child_reset(void);
 /* Runs argv (PATH search), waits, returns the exit status or -1. */

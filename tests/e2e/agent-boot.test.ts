@@ -20,12 +20,24 @@ import { run } from "../fixtures/netns.ts";
 interface Vm {
   proc: Bun.Subprocess;
   sock: string;
+  qmp: string;
   consoleLog: string;
   started: number;
   kill(): Promise<void>;
 }
 
-function qemuArgv(o: { kernel: TestKernel; disk: string; cmdline: string; bridge: BridgeFixture; sock: string; consoleLog: string; memMb: number }): string[] {
+interface QemuOpts {
+  kernel: TestKernel;
+  disk: string;
+  cmdline: string;
+  bridge: BridgeFixture;
+  sock: string;
+  qmp: string;
+  consoleLog: string;
+  memMb: number;
+}
+
+function qemuArgv(o: QemuOpts): string[] {
   return [
     "qemu-system-x86_64", "-M", "microvm", "-accel", "tcg,tb-size=64", "-smp", "1", "-m", String(o.memMb),
     "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
@@ -37,6 +49,7 @@ function qemuArgv(o: { kernel: TestKernel; disk: string; cmdline: string; bridge
     "-device", "virtio-serial-device,max_ports=2",
     "-chardev", `socket,path=${o.sock},server=on,wait=off,id=agent`,
     "-device", `virtserialport,chardev=agent,name=${AGENT_SERIAL_NAME}`,
+    "-qmp", `unix:${o.qmp},server=on,wait=off`,
   ];
 }
 
@@ -48,11 +61,13 @@ function bootVm(dir: string, kernel: TestKernel, disk: string, bridge: BridgeFix
     hostname, console: "ttyS0", tcg: { tscKhz }, extra: [],
   });
   const sock = join(dir, "agent.sock");
+  const qmp = join(dir, "qmp.sock");
   const consoleLog = join(dir, "console.log");
-  const argv = qemuArgv({ kernel, disk, cmdline, bridge, sock, consoleLog, memMb });
+  rmSync(consoleLog, { force: true });
+  const argv = qemuArgv({ kernel, disk, cmdline, bridge, sock, qmp, consoleLog, memMb });
   const proc = Bun.spawn(argv, { stdout: "ignore", stderr: "pipe" });
   return {
-    proc, sock, consoleLog, started: Date.now(),
+    proc, sock, qmp, consoleLog, started: Date.now(),
     async kill() {
       if (proc.exitCode === null) proc.kill("SIGKILL");
       await proc.exited;
@@ -83,6 +98,26 @@ async function agentCall(vm: Vm, method: string, path: string, timeoutMs: number
     }
   }
   throw new Error(`agent ${method} ${path}: no answer in ${timeoutMs} ms (${last}):\n${tail(vm)}`);
+}
+
+/** QMP: capabilities handshake, then one command; returns the raw replies. */
+async function qmpCommand(path: string, command: string): Promise<string> {
+  const c = await RawHttp.connect(path);
+  try {
+    const lines: string[] = [];
+    c.sock.on("data", (d) => lines.push(d.toString()));
+    const waitFor = async (re: RegExp) => {
+      for (let i = 0; i < 100 && !re.test(lines.join("")); i++) await Bun.sleep(50);
+    };
+    await waitFor(/"QMP"/);
+    c.write('{"execute":"qmp_capabilities"}\n');
+    await waitFor(/"return"/);
+    c.write(`{"execute":"${command}"}\n`);
+    await waitFor(/"return".*"return"/s);
+    return lines.join("");
+  } finally {
+    c.close();
+  }
 }
 
 async function waitExit(vm: Vm, timeoutMs: number): Promise<number | null> {
@@ -122,7 +157,7 @@ function copyAgentModules(kernel: TestKernel, root: string): void {
     if (mod) deps.set(mod, (rest ?? "").trim().split(/\s+/).filter(Boolean));
   }
   const want = new Set<string>();
-  for (const name of ["virtio_net", "virtio_console", "vmw_vsock_virtio_transport"]) {
+  for (const name of ["virtio_net", "virtio_console", "vmw_vsock_virtio_transport", "button", "evdev"]) {
     const mod = [...deps.keys()].find((m) => m.endsWith(`/${name}.ko`));
     if (!mod) throw new Error(`module ${name} not in ${kernel.modulesDir}`);
     for (const m of [mod, ...deps.get(mod)!]) want.add(m);
@@ -177,11 +212,10 @@ describe("(a) no-init rootfs: agent as PID 1", () => {
     cleanupDir(dir);
   }, 30_000);
 
-  test("boots, answers over virtio-serial, configures the network, powers off on request", async () => {
+  test("boots, answers over virtio-serial and configures the network", async () => {
     vm = bootVm(dir, kernel, join(dir, "root.ext4"), bridge!, "tiny-e2e", 256);
     const health = await agentCall(vm, "GET", "/healthz", 150_000);
-    const bootS = (Date.now() - vm.started) / 1000;
-    console.log(`tiny rootfs: agent /healthz after ${bootS.toFixed(1)} s`);
+    console.log(`tiny rootfs: agent /healthz after ${((Date.now() - vm.started) / 1000).toFixed(1)} s`);
     expect(health.status).toBe(200);
     const h = health.json();
     expect(h.hostname).toBe("tiny-e2e");
@@ -195,13 +229,50 @@ describe("(a) no-init rootfs: agent as PID 1", () => {
     expect(sys.memory.total_bytes).toBeGreaterThan(100 * 1024 * 1024);
     expect(sys.disks[0].path).toBe("/");
     expect((await agentCall(vm, "GET", "/ports", 20_000)).json().ports).toBeArray();
+  }, 240_000);
 
-    const res = await agentCall(vm, "POST", "/shutdown", 20_000);
+  test("the serial stream survives disconnects mid-request and malformed input", async () => {
+    expect(vm?.proc.exitCode).toBeNull();
+    const partial = await RawHttp.connect(vm!.sock);
+    partial.write("GET /heal");
+    await Bun.sleep(300);
+    partial.close();
+    expect((await agentCall(vm!, "GET", "/healthz", 30_000)).status).toBe(200);
+
+    const c = await RawHttp.connect(vm!.sock);
+    try {
+      for (let i = 0; i < 20; i++) {
+        c.request("GET", i % 2 ? "/healthz" : "/sysinfo");
+        expect((await c.readResponse(15_000)).status).toBe(200);
+      }
+      c.write("GARBAGE\r\n\r\n");
+      expect((await c.readResponse(15_000)).status).toBe(400);
+      await Bun.sleep(1000); // the agent drains the line until it is quiet
+      c.request("GET", "/healthz");
+      expect((await c.readResponse(15_000)).status).toBe(200);
+    } finally {
+      c.close();
+    }
+  }, 120_000);
+
+  test("POST /shutdown powers off cleanly: QEMU exits 0", async () => {
+    const res = await agentCall(vm!, "POST", "/shutdown", 20_000);
     expect(res.status).toBe(202);
+    const code = await waitExit(vm!, 60_000);
+    expect(code, tail(vm!)).toBe(0);
+    expect(readFileSync(vm!.consoleLog, "utf8")).toContain("reboot: Power down");
+  }, 90_000);
+
+  test("second boot: the ACPI power button (QMP system_powerdown) powers off too", async () => {
+    vm = bootVm(dir, kernel, join(dir, "root.ext4"), bridge!, "tiny-e2e", 256);
+    await agentCall(vm, "GET", "/healthz", 150_000);
+    await Bun.sleep(2000); // the button watcher starts right after the server
+    const reply = await qmpCommand(vm.qmp, "system_powerdown");
+    expect(reply).toContain('"return"');
     const code = await waitExit(vm, 60_000);
     expect(code, tail(vm)).toBe(0);
-    expect(readFileSync(vm.consoleLog, "utf8")).toContain("reboot: Power down");
-  }, 300_000);
+    expect(readFileSync(vm.consoleLog, "utf8")).toContain("power button pressed");
+  }, 240_000);
 });
 
 describe("(b) Debian systemd rootfs: shim execs systemd, sshd accepts the key", () => {
