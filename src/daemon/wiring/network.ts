@@ -15,12 +15,12 @@ export interface HostNetwork extends NetworkPort {
   close(): Promise<void>;
 }
 
-export function hostNetwork(config: Config, log: Logger): HostNetwork {
+export function hostNetwork(config: Config, log: Logger, onBridgeChange?: () => void): HostNetwork {
   const subnet = bridgeSubnet(config.bridgeSubnet);
   const bridge = config.bridgeName;
   const pool = new TapPool({ bridge, size: config.tapPoolSize, log });
   let nat: Nat | null = null;
-  let bridgeReady: Promise<void> | null = null;
+  let poolStarted = false;
   const natFor = (): Nat => {
     if (nat) return nat;
     const backend = detectNatBackend();
@@ -33,13 +33,15 @@ export function hostNetwork(config: Config, log: Logger): HostNetwork {
     subnet: subnet.cidr,
     gateway: subnet.gateway,
     prefix: subnet.prefix,
-    ensureBridge: () => {
-      // Once per daemon: the bridge is checked, created if needed, then the pool warms.
-      bridgeReady ??= ensureBridge({ name: bridge, subnet: subnet.cidr, log }).then(() => void pool.start());
-      return bridgeReady.catch((err) => {
-        bridgeReady = null;
-        throw err;
-      });
+    ensureBridge: async () => {
+      // Checked on every boot (one `ip` read, ~3 ms): a bridge deleted behind our back
+      // comes back. The tap pool warms up after the first success.
+      const steps = await ensureBridge({ name: bridge, subnet: subnet.cidr, log });
+      if (steps.length > 0) onBridgeChange?.();
+      if (!poolStarted) {
+        poolStarted = true;
+        void pool.start();
+      }
     },
     acquireTap: async (vmId) => (await pool.acquire(vmId)).name,
     releaseTap: (tap) => pool.release(tap),
