@@ -151,6 +151,7 @@ void init_main(int argc, char **argv) {
   if (!getenv("HOME")) setenv("HOME", "/root", 1);
   logmsg("init shim %s starting", BANGER_VERSION);
   early_mounts();
+  console_stdio(); /* again: /dev may only exist now */
   modules_load(AGENT_MODULES);
   struct bootcfg c;
   if (bootcfg_load(&c, NULL) < 0) logmsg("cannot read /proc/cmdline");

@@ -2,6 +2,7 @@
  *   vsock  - AF_VSOCK listener, only the host (CID 2) may connect; fork per connection
  *   serial - /dev/virtio-ports/banger.agent, one byte stream served sequentially
  *   unix   - test mode: a Unix socket path on any host */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -87,18 +88,22 @@ static void accept_loop(int lfd, int vsock) {
 static int find_serial(char *out, size_t cap) {
   snprintf(out, cap, "/dev/virtio-ports/%s", AGENT_SERIAL_NAME);
   if (path_exists(out)) return 0;
-  for (int dev = 0; dev < 8; dev++) {
-    for (int port = 0; port < 32; port++) {
-      char path[128], name[64];
-      snprintf(path, sizeof path, "/sys/class/virtio-ports/vport%dp%d/name", dev, port);
-      if (read_line(path, name, sizeof name) < 0 || strcmp(name, AGENT_SERIAL_NAME)) continue;
-      snprintf(out, cap, "/dev/vport%dp%d", dev, port);
-      snprintf(path, sizeof path, "/sys/class/virtio-ports/vport%dp%d/dev", dev, port);
-      ensure_dev_node(out, path);
-      return 0;
-    }
+  DIR *d = opendir("/sys/class/virtio-ports");
+  if (!d) return -1;
+  struct dirent *e;
+  int rc = -1;
+  while (rc < 0 && (e = readdir(d))) {
+    char path[300], name[64];
+    if (e->d_name[0] == '.' || strlen(e->d_name) > 32) continue;
+    snprintf(path, sizeof path, "/sys/class/virtio-ports/%s/name", e->d_name);
+    if (read_line(path, name, sizeof name) < 0 || strcmp(name, AGENT_SERIAL_NAME)) continue;
+    snprintf(out, cap, "/dev/%.32s", e->d_name);
+    snprintf(path, sizeof path, "/sys/class/virtio-ports/%s/dev", e->d_name);
+    ensure_dev_node(out, path);
+    rc = 0;
   }
-  return -1;
+  closedir(d);
+  return rc;
 }
 
 static void serial_loop(const char *explicit_path) {
