@@ -11,6 +11,10 @@
 #define IDLE_TIMEOUT_MS 120000 /* sockets: close an idle keep-alive connection */
 #define REQ_TIMEOUT_MS 30000   /* sockets: a started request must complete */
 #define WRITE_TIMEOUT_MS 10000
+/* serial: a partial request idle this long is dropped when new bytes arrive. The guest
+ * cannot always see a host reconnect (close+open can happen between two polls), so this
+ * keeps an abandoned request prefix from corrupting the next client's request. */
+#define SERIAL_STALE_MS 500
 
 enum { RD_OK, RD_EOF, RD_TIMEOUT };
 
@@ -18,6 +22,7 @@ struct conn {
   int fd, serial;
   char buf[HTTP_MAX_HEAD + HTTP_MAX_BODY];
   size_t len;
+  long long last_rx;
 };
 
 static const char *reason(int status) {
@@ -143,10 +148,15 @@ static int read_more(struct conn *c, int timeout_ms) {
       if (c->serial && (pfd.revents & POLLHUP)) return RD_EOF; /* host not connected */
       if (pfd.revents & (POLLHUP | POLLERR | POLLNVAL)) return RD_EOF;
     }
+    if (c->serial && c->len && now_ms() - c->last_rx > SERIAL_STALE_MS) {
+      logmsg("serial: dropping %zu bytes of an abandoned request", c->len);
+      c->len = 0;
+    }
     ssize_t n = read(c->fd, c->buf + c->len, sizeof c->buf - c->len);
     if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
     if (n <= 0) return RD_EOF;
     c->len += (size_t)n;
+    c->last_rx = now_ms();
     return RD_OK;
   }
 }

@@ -233,9 +233,10 @@ describe("(a) no-init rootfs: agent as PID 1", () => {
 
   test("the serial stream survives disconnects mid-request and malformed input", async () => {
     expect(vm?.proc.exitCode).toBeNull();
+    // a client that gives up mid-request, then a new client right away
     const partial = await RawHttp.connect(vm!.sock);
     partial.write("GET /heal");
-    await Bun.sleep(300);
+    await Bun.sleep(1000);
     partial.close();
     expect((await agentCall(vm!, "GET", "/healthz", 30_000)).status).toBe(200);
 
