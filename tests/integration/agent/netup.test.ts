@@ -11,17 +11,6 @@ let fx: NetnsFixture;
 let agent: string;
 let dir: string;
 
-beforeAll(async () => {
-  agent = await testAgent();
-  fx = createNetns();
-  dir = mkdtempSync(join(tmpdir(), "banger-netup-"));
-}, 60_000);
-
-afterAll(() => {
-  fx?.cleanup();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
-
 /** Runs netup in the namespace and a private UTS namespace; returns the hostname after. */
 function netup(cmdline: string, root: string): { code: number; hostname: string; stderr: string } {
   const file = join(dir, "cmdline");
@@ -33,7 +22,19 @@ function netup(cmdline: string, root: string): { code: number; hostname: string;
   return { code: r.code, hostname: r.stdout.trim(), stderr: r.stderr };
 }
 
-describe("netup in a netns", () => {
+// Needs root for `ip netns`; CI runs as root.
+describe.skipIf(process.getuid?.() !== 0)("netup in a netns", () => {
+  beforeAll(async () => {
+    agent = await testAgent();
+    fx = createNetns();
+    dir = mkdtempSync(join(tmpdir(), "banger-netup-"));
+  }, 60_000);
+
+  afterAll(() => {
+    fx?.cleanup();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
   test("configures address, route, link, resolv.conf and hostname", () => {
     const root = join(dir, "root1");
     const cmdline = `console=ttyS0 root=/dev/vda rw banger.ip=${fx.subnet}.2/24 banger.gw=${fx.subnet}.1 banger.dns=${fx.subnet}.1,192.0.2.53 banger.hostname=netup-test quiet\n`;
