@@ -249,7 +249,8 @@ void http_serve_conn(int fd, int serial, handler_fn handler) {
     } else {
       handler(&req, &res);
     }
-    int ok = send_response(&c, &res, req.keep_alive || serial) == 0;
+    /* the header echoes the client's wish; the serial stream is never closed anyway */
+    int ok = send_response(&c, &res, req.keep_alive) == 0;
     buf_free(&res.body);
     if (ok && res.after) res.after();
     if (rc) {
