@@ -65,17 +65,17 @@ export async function vmStats(ctx: VmContext, row: VmRow): Promise<VmStats> {
 /** Map the agent's /sysinfo JSON onto the stats fields, tolerating missing parts. */
 export function sysinfoFields(s: Record<string, any>): Partial<VmStats> {
   const num = (v: unknown) => (typeof v === "number" ? v : null);
-  const mem = s.memory ?? {};
-  const total = num(mem.total_bytes);
-  const avail = num(mem.available_bytes);
-  const disk = (d: any) => ({ used: num(d?.used_bytes), total: num(d?.total_bytes) });
-  const root = disk(s.disk?.root ?? s.disks?.["/"]);
-  const work = disk(s.disk?.work ?? s.disks?.["/root"]);
+  const total = num(s.memory?.total_bytes);
+  const avail = num(s.memory?.available_bytes);
+  const disks: any[] = Array.isArray(s.disks) ? s.disks : [];
+  const disk = (path: string) => disks.find((d) => d?.path === path);
+  const root = disk("/");
+  const work = disk("/root");
   return {
     guest_mem_total_bytes: total,
     guest_mem_used_bytes: total !== null && avail !== null ? total - avail : null,
-    disk_root_used_bytes: root.used, disk_root_total_bytes: root.total,
-    disk_work_used_bytes: work.used, disk_work_total_bytes: work.total,
-    load1: Array.isArray(s.load) ? num(s.load[0]) : num(s.load?.["1m"] ?? s.load1),
+    disk_root_used_bytes: num(root?.used_bytes), disk_root_total_bytes: num(root?.total_bytes),
+    disk_work_used_bytes: num(work?.used_bytes), disk_work_total_bytes: num(work?.total_bytes),
+    load1: num(s.load?.["1m"]),
   };
 }
