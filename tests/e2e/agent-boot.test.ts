@@ -79,7 +79,8 @@ function tail(vm: Vm, lines = 60): string {
   return existsSync(vm.consoleLog) ? readFileSync(vm.consoleLog, "utf8").split("\n").slice(-lines).join("\n") : "(no console)";
 }
 
-/** One request over the virtio-serial socket, retried until the agent answers. */
+/** One request over the virtio-serial socket, retried until the agent answers. Short
+ *  attempts: the guest kernel discards bytes that arrive before the agent opened the port. */
 async function agentCall(vm: Vm, method: string, path: string, timeoutMs: number): Promise<RawResponse> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
@@ -89,7 +90,7 @@ async function agentCall(vm: Vm, method: string, path: string, timeoutMs: number
     try {
       c = await RawHttp.connect(vm.sock, 2000);
       c.request(method, path);
-      return await c.readResponse(Math.min(15_000, Math.max(1000, deadline - Date.now())));
+      return await c.readResponse(Math.min(3000, Math.max(1000, deadline - Date.now())));
     } catch (e) {
       last = e;
       await Bun.sleep(1000);
