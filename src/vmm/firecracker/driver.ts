@@ -136,12 +136,12 @@ function vsockPath(handle: VmmHandle): string {
 
 /** Poll GET / until the API answers "Not started"; fail fast when the process dies. */
 async function waitForApi(api: FirecrackerApi, proc: SpawnedVmm, spec: LaunchSpec): Promise<void> {
-  let exitCode: number | null | undefined;
-  void proc.exited.then((c) => (exitCode = c));
+  const state: { exit?: number | null } = {};
+  void proc.exited.then((c) => (state.exit = c));
   const deadline = Date.now() + API_READY_TIMEOUT_MS;
   let last = "no answer";
   while (Date.now() < deadline) {
-    if (exitCode !== undefined) throw earlyExitError("firecracker", exitCode, [spec.consoleLogPath, spec.logPath]);
+    if ("exit" in state) throw earlyExitError("firecracker", state.exit ?? null, [spec.consoleLogPath, spec.logPath]);
     try {
       const info = await api.describe(500);
       if (info.state === "Not started") return;
@@ -151,7 +151,7 @@ async function waitForApi(api: FirecrackerApi, proc: SpawnedVmm, spec: LaunchSpe
     }
     await Bun.sleep(20);
   }
-  if (exitCode !== undefined) throw earlyExitError("firecracker", exitCode, [spec.consoleLogPath, spec.logPath]);
+  if ("exit" in state) throw earlyExitError("firecracker", state.exit ?? null, [spec.consoleLogPath, spec.logPath]);
   throw new BangerError("unavailable", `firecracker API on ${spec.sockets.api} not ready in ${API_READY_TIMEOUT_MS} ms (${last}); see ${spec.consoleLogPath}`, {
     log_path: spec.consoleLogPath,
   });
