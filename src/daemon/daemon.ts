@@ -15,7 +15,7 @@ import { daemonHandlers } from "./daemon-handlers.ts";
 import { toolsCheck, writableDirCheck, type Check } from "./doctor.ts";
 import { acquirePidFile } from "./instance-lock.ts";
 import { OperationRegistry } from "./ops.ts";
-import { createApp, type Handlers } from "./server.ts";
+import { createApp, serveUnix, type Handlers } from "./server.ts";
 
 export async function runDaemon(paths: Paths = Paths.fromEnv()): Promise<void> {
   prepareDirs(paths);
@@ -67,7 +67,7 @@ export async function runDaemon(paths: Paths = Paths.fromEnv()): Promise<void> {
   // We hold the pid file, so any socket file left here belongs to a dead daemon.
   if (existsSync(socket)) rmSync(socket, { force: true });
   const app = createApp({ handlers, ops, log });
-  const server = Bun.serve({ unix: socket, fetch: app.fetch });
+  const server = serveUnix(socket, app);
   chmodSync(socket, 0o600);
   for (const sig of ["SIGTERM", "SIGINT"] as const) process.on(sig, () => void shutdown(sig));
   log.info("daemon started", { socket, pid: process.pid, build: BUILD });

@@ -129,3 +129,13 @@ function targetOf(params: unknown): string | null {
   for (const key of ["name", "ref", "path", "vm"]) if (typeof p[key] === "string") return p[key] as string;
   return null;
 }
+
+/**
+ * Serve the app on a Unix socket with no idle timeout: a streamed vm create can be silent
+ * for longer than Bun's 10 s default while the guest boots. (Bun's types omit idleTimeout
+ * for unix sockets; the runtime honours it.)
+ */
+export function serveUnix(socket: string, app: Hono): ReturnType<typeof Bun.serve> {
+  const options = { unix: socket, fetch: app.fetch, idleTimeout: 0 };
+  return Bun.serve(options as unknown as Parameters<typeof Bun.serve>[0]);
+}

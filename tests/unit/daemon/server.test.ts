@@ -3,7 +3,7 @@
 import { describe, expect, test } from "bun:test";
 import { BangerError } from "../../../src/api/errors.ts";
 import { OperationRegistry } from "../../../src/daemon/ops.ts";
-import { createApp, type Handlers } from "../../../src/daemon/server.ts";
+import { createApp, serveUnix, type Handlers } from "../../../src/daemon/server.ts";
 import { silentLogger } from "../../../src/log.ts";
 
 function app(handlers: Handlers, ops = new OperationRegistry()) {
@@ -91,3 +91,27 @@ describe("RPC server", () => {
     expect(ops.list()[0]).toMatchObject({ done: true, error: "busy" });
   });
 });
+
+test("the daemon's server keeps a silent stream open past Bun's default 10 s idle timeout", async () => {
+  const { mkdtempSync } = await import("node:fs");
+  const sock = `${mkdtempSync("/tmp/bgs-")}/s.sock`;
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const a = app({
+    "doctor.run": async (_p, ctx) => {
+      ctx.progress.stage("one", "first");
+      await gate;
+      return { checks: [], ok: true };
+    },
+  });
+  const server = serveUnix(sock, a);
+  try {
+    const pending = fetch("http://x/v1/doctor.run", { method: "POST", unix: sock, body: "{}" }).then((r) => r.text());
+    await Bun.sleep(11_000);
+    release();
+    const lines = (await pending).trim().split("\n").map((l) => JSON.parse(l));
+    expect(lines.at(-1)).toMatchObject({ type: "result" });
+  } finally {
+    server.stop(true);
+  }
+}, 20_000);
