@@ -16,6 +16,7 @@ import { createBridge, type BridgeFixture } from "../fixtures/bridge.ts";
 import { debianRootfsTar } from "../fixtures/debian-rootfs.ts";
 import { testKernel, type TestKernel } from "../fixtures/kernel.ts";
 import { run } from "../fixtures/netns.ts";
+import { requireRoot } from "../helpers/require.ts";
 
 interface Vm {
   proc: Bun.Subprocess;
@@ -186,12 +187,12 @@ async function pingable(ip: string, timeoutMs: number): Promise<boolean> {
   return false;
 }
 
-const isRoot = process.getuid?.() === 0; // bridges and taps need root; CI runs as root
 
-describe.skipIf(!isRoot)("(a) no-init rootfs: agent as PID 1", () => {
+describe("(a) no-init rootfs: agent as PID 1", () => {
   let dir: string, bridge: BridgeFixture | undefined, vm: Vm | undefined, kernel: TestKernel;
 
   beforeAll(async () => {
+    requireRoot("booting VMs on a bridge");
     kernel = testKernel();
     const agent = await testAgent();
     dir = mkdtempSync(join(tmpdir(), "banger-e2e-tiny-"));
@@ -279,10 +280,11 @@ describe.skipIf(!isRoot)("(a) no-init rootfs: agent as PID 1", () => {
   }, 240_000);
 });
 
-describe.skipIf(!isRoot)("(b) Debian systemd rootfs: shim execs systemd, sshd accepts the key", () => {
+describe("(b) Debian systemd rootfs: shim execs systemd, sshd accepts the key", () => {
   let dir: string, bridge: BridgeFixture | undefined, vm: Vm | undefined, kernel: TestKernel, key: string;
 
   beforeAll(async () => {
+    requireRoot("booting VMs on a bridge");
     kernel = testKernel();
     const [agent, tar] = await Promise.all([testAgent(), debianRootfsTar()]);
     dir = mkdtempSync(join(tmpdir(), "banger-e2e-debian-"));

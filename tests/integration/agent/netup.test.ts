@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { testAgent } from "../../fixtures/agent.ts";
 import { createNetns, run, type NetnsFixture } from "../../fixtures/netns.ts";
+import { requireRoot } from "../../helpers/require.ts";
 
 let fx: NetnsFixture;
 let agent: string;
@@ -23,8 +24,9 @@ function netup(cmdline: string, root: string): { code: number; hostname: string;
 }
 
 // Needs root for `ip netns`; CI runs as root.
-describe.skipIf(process.getuid?.() !== 0)("netup in a netns", () => {
+describe("netup in a netns", () => {
   beforeAll(async () => {
+    requireRoot("netup in a netns");
     agent = await testAgent();
     fx = createNetns();
     dir = mkdtempSync(join(tmpdir(), "banger-netup-"));

@@ -3,6 +3,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { requireTool } from "../../helpers/require.ts";
 
 const SCRIPT = join(import.meta.dir, "../../../assets/guest/firstboot.sh");
 const dir = mkdtempSync(join(tmpdir(), "banger-firstboot-"));
@@ -79,7 +80,8 @@ describe("firstboot.sh RUN_PLAN=1", () => {
     expect(r.stderr).toContain("cannot read");
   });
 
-  test.skipIf(!Bun.which("dash"))("is POSIX sh (dash -n parses it)", () => {
+  test("is POSIX sh (dash -n parses it)", () => {
+    requireTool("dash", "dash");
     expect(Bun.spawnSync(["dash", "-n", SCRIPT]).exitCode).toBe(0);
   });
 });
