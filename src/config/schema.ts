@@ -51,7 +51,7 @@ export function parseLoopbackListen(s: string): { host: string; port: number } |
   if (!m) return undefined;
   const host = m[1] === "[::1]" ? "::1" : m[1]!;
   const port = Number(m[2]);
-  if (port < 1 || port > 65535) return undefined;
+  if (port > 65535) return undefined; // 0 = any free port (isolated test instances)
   return host === "::1" || isLoopbackIpv4(host) ? { host, port } : undefined;
 }
 

@@ -1,21 +1,20 @@
-// Composition root: builds every service explicitly, wires the handler table, serves
-// the RPC app on the Unix socket and tears everything down on shutdown.
+// Composition root: loads config, opens the store, builds every service explicitly,
+// wires the handler table, serves the RPC app on the Unix socket and tears everything
+// down on shutdown.
 import { chmodSync, existsSync, mkdirSync, rmSync } from "node:fs";
 import { BUILD, formatBuild } from "../build-info.ts";
 import { loadConfig } from "../config/config.ts";
 import { Paths } from "../config/paths.ts";
 import { hostFacts } from "../config/vm-defaults.ts";
-import { kernelHandlers } from "../kernels/handlers.ts";
-import { KernelService } from "../kernels/service.ts";
 import { fileLogger } from "../log.ts";
 import { closeDatabase, openDatabase } from "../store/db.ts";
-import { listImages } from "../store/images.ts";
 import { configChecks } from "./config-checks.ts";
 import { daemonHandlers } from "./daemon-handlers.ts";
 import { toolsCheck, writableDirCheck, type Check } from "./doctor.ts";
 import { acquirePidFile } from "./instance-lock.ts";
 import { OperationRegistry } from "./ops.ts";
 import { createApp, serveUnix, type Handlers } from "./server.ts";
+import { buildServices } from "./services.ts";
 
 export async function runDaemon(paths: Paths = Paths.fromEnv()): Promise<void> {
   prepareDirs(paths);
@@ -26,6 +25,7 @@ export async function runDaemon(paths: Paths = Paths.fromEnv()): Promise<void> {
   const db = openDatabase(paths.database);
   const ops = new OperationRegistry();
   const startedAt = Date.now();
+  const services = await buildServices({ config, paths, db, log });
 
   let shuttingDown = false;
   const shutdown = async (reason: string) => {
@@ -34,6 +34,7 @@ export async function runDaemon(paths: Paths = Paths.fromEnv()): Promise<void> {
     log.info("daemon stopping", { reason });
     server.stop(true);
     rmSync(socket, { force: true });
+    await services.stop().catch((err) => log.warn("service shutdown incomplete", { error: String(err) }));
     closeDatabase(db);
     releasePid();
     process.exit(0);
@@ -44,26 +45,21 @@ export async function runDaemon(paths: Paths = Paths.fromEnv()): Promise<void> {
     writableDirCheck("cache dir", paths.roots.cache),
     ...configChecks(config, hostFacts()),
     toolsCheck({ "mkfs.ext4": "building root filesystems", debugfs: "writing files into ext4 images" }),
+    ...services.checks(),
   ];
-  const kernels = new KernelService({
-    paths,
-    catalogUrl: config.kernelCatalogUrl ?? null,
-    log: log.child({ service: "kernels" }),
-    kernelUsers: (name) => listImages(db).filter((i) => i.kernelName === name).map((i) => i.name),
-  });
-  kernels.sweepStale();
   const handlers: Handlers = {
-    ...kernelHandlers(kernels),
+    ...services.handlers,
     ...daemonHandlers({
       paths,
       ops,
       startedAt,
-      dnsListener: () => null,
+      dnsListener: services.dnsListener,
       doctorChecks: checks,
       requestShutdown: () => void shutdown("rpc daemon.shutdown"),
     }),
   };
 
+  await services.start();
   // We hold the pid file, so any socket file left here belongs to a dead daemon.
   if (existsSync(socket)) rmSync(socket, { force: true });
   const app = createApp({ handlers, ops, log });

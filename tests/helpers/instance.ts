@@ -1,6 +1,6 @@
 // An isolated banger instance for integration tests: its own four XDG roots in a temp
 // dir, the compiled binary, and cleanup that kills whatever daemon it started.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -33,6 +33,9 @@ export class Instance {
       XDG_RUNTIME_DIR: join(this.root, "run"),
       HOME: join(this.root, "home"),
     };
+    // Instances run side by side: the DNS server takes any free port.
+    mkdirSync(join(this.root, "config", "banger"), { recursive: true });
+    writeFileSync(this.configFile, 'dns_listen = "127.0.0.1:0"\n');
   }
 
   get socket() { return join(this.root, "run", "banger", "bangerd.sock"); }
