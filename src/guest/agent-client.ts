@@ -116,19 +116,28 @@ export class AgentClient {
     private readonly defaultTimeoutMs = 10_000,
   ) {}
 
-  /** One request; the timeout covers connect, write and the whole response. */
+  /**
+   * One request; the timeout covers connect, write and the whole response. A 400 is
+   * retried once: on the serial transport the agent may have kept a stale request prefix
+   * from an earlier connection and rejected the combination (docs/guest-agent.md).
+   */
   async request(method: string, path: string, opts: { body?: string; timeoutMs?: number } = {}): Promise<AgentResponse> {
-    const timeoutMs = opts.timeoutMs ?? this.defaultTimeoutMs;
-    const deadline = Date.now() + timeoutMs;
+    const deadline = Date.now() + (opts.timeoutMs ?? this.defaultTimeoutMs);
+    const first = await this.attempt(method, path, opts.body, deadline);
+    if (first.status !== 400 || deadline - Date.now() <= 0) return first;
+    return this.attempt(method, path, opts.body, deadline);
+  }
+
+  private async attempt(method: string, path: string, body: string | undefined, deadline: number): Promise<AgentResponse> {
     let stream: ByteStream;
     try {
-      stream = await this.connect(timeoutMs);
+      stream = await this.connect(Math.max(1, deadline - Date.now()));
     } catch (err) {
       if (err instanceof AgentError) throw err;
       throw new AgentError("unreachable", `guest agent unreachable: ${(err as Error).message}`);
     }
     try {
-      await stream.write(formatRequest(method, path, opts.body));
+      await stream.write(formatRequest(method, path, body));
       return await readResponse(stream, deadline, `${method} ${path}`);
     } finally {
       stream.close();
