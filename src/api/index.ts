@@ -5,3 +5,4 @@ export * from "./daemon.ts";
 export * from "./guest.ts";
 export * from "./vms.ts";
 export * from "./kernels.ts";
+export * from "./images.ts";

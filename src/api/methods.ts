@@ -3,11 +3,13 @@
 import { daemonMethods } from "./daemon.ts";
 import { vmMethods } from "./vms.ts";
 import { kernelMethods } from "./kernels.ts";
+import { imageMethods } from "./images.ts";
 import type { ParamsOf, ParsedParamsOf, ResultOf } from "./define.ts";
 
 export const METHODS = {
   ...daemonMethods,
   ...kernelMethods,
+  ...imageMethods,
   ...vmMethods,
 };
 
