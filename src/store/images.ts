@@ -12,8 +12,9 @@ export type NewImage = Omit<NewImageRow, "id" | "createdAt">;
 /** Everything but identity may change (e.g. the kernel after `kernel pull`). */
 export type ImagePatch = Partial<Omit<ImageRow, "id" | "createdAt">>;
 
-export function insertImage(db: Db, input: NewImage): ImageRow {
-  const row: NewImageRow = { ...input, id: newImageId(), createdAt: nowIso() };
+/** `id` may be chosen by the caller (the image service names its files after it before inserting). */
+export function insertImage(db: Db, input: NewImage, id: string = newImageId()): ImageRow {
+  const row: NewImageRow = { ...input, id, createdAt: nowIso() };
   try {
     return db.insert(images).values(row).returning().get();
   } catch (err) {
