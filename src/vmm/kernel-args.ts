@@ -2,8 +2,9 @@
 // src/guest/cmdline.ts) without overriding it: a parameter whose key the caller already
 // set is left alone, so e.g. the caller's `panic=-1` wins over Firecracker's `panic=1`.
 
-/** The key of a kernel parameter: `console=ttyS0` -> `console`, `rw` -> `rw`. */
+/** The key of a kernel parameter: `console=ttyS0` -> `console`; `ro` and `rw` share one. */
 export function paramKey(param: string): string {
+  if (param === "ro" || param === "rw") return "ro|rw";
   const i = param.indexOf("=");
   return i < 0 ? param : param.slice(0, i);
 }
