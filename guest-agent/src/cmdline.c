@@ -36,6 +36,8 @@ static void apply(struct bootcfg *c, const char *key, size_t klen, const char *v
     if (port > 0) c->vsock_port = port;
   } else if (IS(CMDLINE_POWEROFF)) {
     c->poweroff_reboot = strcmp(tmp, "reboot") == 0;
+  } else if (IS(CMDLINE_WORK)) {
+    set(c->work, sizeof c->work, v, n);
   }
 #undef IS
 }

@@ -11,6 +11,7 @@ struct bootcfg {
   char init[256];  /* real init; "" = default search */
   int vsock_port;
   int poweroff_reboot; /* banger.poweroff=reboot */
+  char work[64];   /* work disk device to mount on /root; "" = none */
 };
 
 /* Parses a kernel command line string. Unknown parameters are ignored. */

@@ -14,6 +14,7 @@
 #define CMDLINE_INIT "banger.init"
 #define CMDLINE_VSOCK_PORT "banger.vsock_port"
 #define CMDLINE_POWEROFF "banger.poweroff"
+#define CMDLINE_WORK "banger.work"
 
 #define GUEST_LIB_DIR "/usr/local/lib/banger"
 

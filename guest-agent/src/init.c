@@ -118,6 +118,15 @@ static void reap(pid_t *server, pid_t *sshd, pid_t *firstboot, const struct boot
   }
 }
 
+/* The VM's work disk holds /root: mount it before any init runs (ext4 is built in). */
+static void mount_work(const struct bootcfg *c) {
+  if (!c->work[0] || is_mountpoint("/root")) return;
+  mkdir("/root", 0700);
+  for (int i = 0; i < 50 && access(c->work, F_OK) < 0; i++) sleep_ms(100); /* udev-less: devtmpfs node appears with the driver */
+  if (mount(c->work, "/root", "ext4", MS_NOATIME, NULL) < 0) logmsg("mount %s on /root: %s", c->work, strerror(errno));
+  else logmsg("work disk %s mounted on /root", c->work);
+}
+
 /* PID 1 without an image init: supervise the server and sshd, power off on request. */
 static void minimal_init(const struct bootcfg *c, pid_t server) {
   logmsg("no init in the image: running as a minimal init");
@@ -156,6 +165,7 @@ void init_main(int argc, char **argv) {
   struct bootcfg c;
   if (bootcfg_load(&c, NULL) < 0) logmsg("cannot read /proc/cmdline");
   g_poweroff_reboot = c.poweroff_reboot;
+  mount_work(&c);
   if (net_up(&c, "") < 0) logmsg("network bring-up had errors (continuing)");
   pid_t server = serve_spawn(&c);
   const char *cands[] = {c.init[0] ? c.init : "/sbin/init", INITS[0], INITS[1], INITS[2], NULL};

@@ -22,6 +22,9 @@ export const CMDLINE = {
   // "reboot": power off by rebooting (for VMMs that exit on guest reboot but cannot
   // power off, e.g. Firecracker without ACPI); default is a real poweroff.
   poweroff: "banger.poweroff",
+  // Block device of the VM's work disk, mounted on /root by the init shim before the
+  // image's init runs (so every init system sees it, and no fstab edit is needed).
+  work: "banger.work",
 } as const;
 
 /** Guest directory holding banger's helper scripts (first boot, host keys). */

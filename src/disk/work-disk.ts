@@ -1,6 +1,6 @@
 // Build a VM's work disk without root or mount: clone the image's work-seed (or make an
 // empty ext4), grow it, then apply the plan with one batched `debugfs -w` script.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BangerError } from "../api/errors.ts";
 import { exec } from "../host/exec.ts";
@@ -37,6 +37,7 @@ export function planScript(plan: WorkPlan, textFile: (i: number) => string): str
 const BENIGN = [/directory already exists/, /^mkdir: Ext2 directory already exists/, /File not found by ext2_lookup/, /^debugfs \d/];
 
 async function applyPlan(image: string, plan: WorkPlan, tmpDir: string): Promise<void> {
+  mkdirSync(tmpDir, { recursive: true, mode: 0o700 });
   const dir = mkdtempSync(join(tmpDir, "workdisk-"));
   try {
     const textFile = (i: number) => join(dir, `f${i}`);

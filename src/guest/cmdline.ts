@@ -24,6 +24,8 @@ export interface GuestCmdlineInput {
   tcg: { tscKhz: number } | null;
   /** Root block device; default /dev/vda. */
   root?: string;
+  /** Work disk device the init shim mounts on /root (e.g. /dev/vdb); omitted = none. */
+  workDevice?: string;
   /** "reboot" for VMMs that exit on guest reboot but cannot power off. */
   poweroff?: "off" | "reboot";
   /** Extra parameters, appended verbatim (each must be one token). */
@@ -57,6 +59,7 @@ function check(input: GuestCmdlineInput): void {
     invalid("tcg.tscKhz", input.tcg.tscKhz, "must be a positive integer (kHz)");
   }
   if (input.root !== undefined && !TOKEN.test(input.root)) invalid("root", input.root, "must be one token");
+  if (input.workDevice !== undefined && !/^\/dev\/[a-z0-9]+$/.test(input.workDevice)) invalid("workDevice", input.workDevice, "must be a /dev/ device");
   for (const e of input.extra) if (!TOKEN.test(e)) invalid("extra", e, "must be one token without spaces or quotes");
 }
 
@@ -77,6 +80,7 @@ export function buildGuestCmdline(input: GuestCmdlineInput): string {
   if (input.init !== undefined) args.push(`${CMDLINE.init}=${input.init}`);
   if (input.vsockPort !== undefined) args.push(`${CMDLINE.vsockPort}=${input.vsockPort}`);
   if (input.poweroff === "reboot") args.push(`${CMDLINE.poweroff}=reboot`);
+  if (input.workDevice !== undefined) args.push(`${CMDLINE.work}=${input.workDevice}`);
   if (input.tcg) args.push(`tsc_early_khz=${input.tcg.tscKhz}`, "tsc=reliable");
   args.push(...input.extra);
   return args.join(" ");

@@ -64,6 +64,8 @@ export function guestCmdline(useTcg: () => boolean): VmServiceDeps["guestCmdline
     return buildGuestCmdline({
       ip: a.ip, prefix: a.prefix, gateway: a.gateway, dns, hostname: a.hostname,
       console: "ttyS0",
+      // Both drivers attach the root disk first and the work disk second.
+      workDevice: "/dev/vdb",
       tcg: khz ? { tscKhz: khz } : null,
       // Firecracker on x86 exits on guest reboot but cannot power off.
       poweroff: a.driver === "firecracker" ? "reboot" : "off",

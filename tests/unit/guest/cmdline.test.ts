@@ -34,6 +34,7 @@ describe("buildGuestCmdline", () => {
       vsockPort: 10240,
       poweroff: "reboot",
       root: "/dev/vdb",
+      workDevice: "/dev/vdc",
       console: "ttyS1",
       tcg: { tscKhz: 3000000 },
       extra: ["quiet", "reboot=k"],
@@ -51,11 +52,16 @@ describe("buildGuestCmdline", () => {
       "banger.init=/lib/systemd/systemd",
       "banger.vsock_port=10240",
       "banger.poweroff=reboot",
+      "banger.work=/dev/vdc",
       "tsc_early_khz=3000000",
       "tsc=reliable",
       "quiet",
       "reboot=k",
     ]);
+  });
+
+  test("a work device must be a /dev node", () => {
+    expect(() => buildGuestCmdline({ ...base, workDevice: "vdb; rm" })).toThrow("workDevice");
   });
 
   test("no dns -> no banger.dns (the image's resolv.conf stays)", () => {
