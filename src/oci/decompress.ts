@@ -15,11 +15,23 @@ export function sniffCompression(head: Uint8Array): Compression {
   return "none";
 }
 
-/** The decompressed content of `path` as a stream of chunks. */
-export async function openDecompressed(path: string): Promise<ReadableStream<Uint8Array>> {
+/** The decompressed content of `path` as a stream of chunks; `onRead` sees raw bytes read so far. */
+export async function openDecompressed(path: string, onRead?: (bytes: number) => void): Promise<ReadableStream<Uint8Array>> {
   const file = Bun.file(path);
   const kind = sniffCompression(await file.slice(0, 4).bytes());
-  const raw = file.stream();
+  let raw: ReadableStream<Uint8Array> = file.stream();
+  if (onRead) {
+    let read = 0;
+    raw = raw.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, ctl) {
+          read += chunk.length;
+          onRead(read);
+          ctl.enqueue(chunk);
+        },
+      }),
+    );
+  }
   if (kind === "none") return raw;
   return raw.pipeThrough(new DecompressionStream(kind as "gzip") as unknown as TransformStream<Uint8Array, Uint8Array>);
 }
