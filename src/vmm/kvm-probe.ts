@@ -85,6 +85,7 @@ export async function probeKvm(runtime = process.execPath): Promise<KvmStatus> {
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",
+    cwd: "/", // acting as bun, the runtime would read a .env or bunfig.toml from its cwd
     env: { ...process.env, BUN_BE_BUN: "1" },
   });
   let timedOut = false;
