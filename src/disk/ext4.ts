@@ -112,9 +112,10 @@ export async function buildExt4(tree: StagedTree, opts: BuildExt4Options): Promi
 function stagedState(tree: StagedTree, rel: string): StagedState {
   const meta = tree.nodes.get(rel)!;
   if (meta.type !== "file" && meta.type !== "dir" && meta.type !== "symlink") return null;
+  // mkfs.ext4 -d does not copy the root dir's own mode or owner: always set them.
+  if (rel === "") return null;
   const st = lstatSync(tree.host(rel));
-  // mkfs -E root_owner=0:0 sets the root dir's owner, not the staged dir's.
-  return rel === "" ? { mode: st.mode & 0o177777, uid: 0, gid: 0 } : { mode: st.mode & 0o177777, uid: st.uid, gid: st.gid };
+  return { mode: st.mode & 0o177777, uid: st.uid, gid: st.gid };
 }
 
 async function applyMetadata(tree: StagedTree, file: string, tmpDir: string): Promise<void> {
