@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { BangerError } from "../../../src/api/errors.ts";
 import { AgentClient } from "../../../src/guest/agent-client.ts";
 import type { LaunchSpec, VmmHandle } from "../../../src/vmm/driver.ts";
+import { FirecrackerApi } from "../../../src/vmm/firecracker/api.ts";
 import { FirecrackerDriver } from "../../../src/vmm/firecracker/driver.ts";
 import { bootArgs } from "../../../src/vmm/firecracker/requests.ts";
 import { connectHybridVsock } from "../../../src/vmm/firecracker/vsock.ts";
@@ -152,6 +153,19 @@ describe("launch", () => {
     expect((await d.available()).ok).toBe(false);
     expect(await new FirecrackerDriver({ binary: s.fake.binary, kvm: async () => ({ usable: false, reason: "no KVM" }) }).available()).toMatchObject({ ok: false, reason: "no KVM" });
   });
+});
+
+test("the running fake rejects invalid requests over HTTP with Firecracker's fault messages", async () => {
+  const { handle, spec, fake } = await launched();
+  const api = new FirecrackerApi(handle.sockets.api!, spec.logPath);
+  const rejected = async (req: Parameters<FirecrackerApi["send"]>[0]) => ((await api.send(req).catch((e) => e)) as BangerError).message;
+  expect(await rejected({ method: "PUT", path: "/actions", body: { action_type: "InstanceStart" } })).toContain("The requested operation is not supported after starting the microVM.");
+  expect(await rejected({ method: "PUT", path: "/machine-config", body: { vcpu_count: 1, mem_size_mib: 128 } })).toContain("not supported after starting");
+  expect(await rejected({ method: "PUT", path: "/vsock", body: { guest_cid: 3, uds_path: "/x", bogus: 1 } })).toContain("unknown field `bogus`");
+  expect(await rejected({ method: "PUT", path: "/drives/rootfs", body: { is_root_device: true } })).toContain("missing field `drive_id`");
+  expect(await rejected({ method: "PUT", path: "/network-interfaces/eth-0", body: { iface_id: "eth-0", host_dev_name: "t" } })).toContain("alphanumeric characters and underscores");
+  expect(await api.describe()).toMatchObject({ state: "Running", id: `banger-${spec.vmId}` });
+  expect(fake.requests().filter((r) => r.status === 400)).toHaveLength(5);
 });
 
 describe("agent over hybrid vsock", () => {
