@@ -2,7 +2,7 @@
 // SQLite database) with an ImageService whose kernel provider serves one local test
 // kernel (a modules tree with a .ko, modules.dep and a `build` symlink), whose injection
 // set is the real guest assets plus a test-built agent; and debugfs readers for results.
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BangerError } from "../../../src/api/errors.ts";
@@ -81,6 +81,12 @@ export function makeInstance(opts: { insecure?: string[]; dockerConfig?: string 
       rmSync(root, { recursive: true, force: true });
     },
   };
+}
+
+/** Entries of the images dir that are not a published image (staging, aside dirs). */
+export function leftovers(inst: Instance): string[] {
+  if (!existsSync(inst.paths.imagesDir)) return [];
+  return readdirSync(inst.paths.imagesDir).filter((n) => !/^[0-9a-f]{16}$/.test(n));
 }
 
 export interface DebugfsStat {

@@ -11,7 +11,7 @@ import { getImage } from "../../../src/store/images.ts";
 import { insertVm } from "../../../src/store/vms.ts";
 import { buildImage, buildIndex, push, type BuiltImage } from "../../fixtures/oci-builder.ts";
 import { startProxy, startRegistry, type TestRegistry } from "../../fixtures/registry.ts";
-import { dcat, dls, dstat, e2fsckClean, KERNEL_NAME, KERNEL_VERSION, makeInstance, type Instance } from "./helpers.ts";
+import { dcat, dls, dstat, e2fsckClean, KERNEL_NAME, KERNEL_VERSION, leftovers, makeInstance, type Instance } from "./helpers.ts";
 
 const LONG = `usr/share/${"deep/".repeat(25)}long-name.txt`;
 
@@ -92,8 +92,7 @@ afterAll(async () => {
 });
 
 function noStaging(): void {
-  const left = existsSync(inst.paths.imagesDir) ? readdirSync(inst.paths.imagesDir).filter((n) => !/^[0-9a-f]{16}$/.test(n)) : [];
-  expect(left).toEqual([]);
+  expect(leftovers(inst)).toEqual([]);
 }
 
 describe("pull of a multi-layer image", () => {
