@@ -7,12 +7,15 @@ import type { Config } from "../config/config.ts";
 import type { Paths } from "../config/paths.ts";
 import { defaultSshConfigPath } from "../host/ssh-config.ts";
 import { VmNaming } from "../host/vm-naming.ts";
+import { imageHandlers } from "../images/handlers.ts";
+import { guestInjection } from "../images/guest-files.ts";
+import { ImageService } from "../images/service.ts";
 import { kernelHandlers } from "../kernels/handlers.ts";
+import { dockerConfigPath } from "../oci/auth.ts";
 import { KernelService } from "../kernels/service.ts";
 import type { Logger } from "../log.ts";
 import type { Db } from "../store/db.ts";
 import { listImages } from "../store/images.ts";
-import { kvmStatus } from "../vmm/kvm-probe.ts";
 import { createDrivers } from "../vmm/registry.ts";
 import { selectDriver } from "../vmm/select.ts";
 import type { Check } from "./doctor.ts";
@@ -49,7 +52,6 @@ export async function buildServices({ config, paths, db, log }: ServiceDeps): Pr
     kernelUsers: (name) => listImages(db).filter((i) => i.kernelName === name).map((i) => i.name),
   });
   const drivers = createDrivers({ firecrackerBin: config.firecrackerBin, qemuBin: config.qemuBin }, { log });
-  const kvm = await kvmStatus();
   const knownHosts = join(dirname(config.sshKey), "known_hosts_vm");
   const naming = new VmNaming({
     listen: `${config.dnsListen.host}:${config.dnsListen.port}`,
@@ -61,9 +63,12 @@ export async function buildServices({ config, paths, db, log }: ServiceDeps): Pr
     knownHostsFile: knownHosts,
   });
   const network = hostNetwork(config, log.child({ service: "network" }), () => void naming.routeResolved());
-  const pullImage: ImagePuller = async (ref) => {
-    throw new BangerError("not_found", `image "${ref}" is not local; pull or import it first (banger image pull|import)`);
-  };
+  const images = new ImageService({
+    paths, db, log: log.child({ service: "images" }), kernels,
+    insecureRegistries: config.insecureRegistries, platform: config.platform,
+    imageCatalogUrl: config.imageCatalogUrl ?? null, injection: guestInjection, dockerConfig: dockerConfigPath(),
+  });
+  const pullImage: ImagePuller = (ref, sink) => images.ensure(ref, sink);
   const vms = buildVmContext({
     config, paths, db, log, kernels, pullImage, network, dns: naming.records,
     drivers: { firecracker: vmmPort(drivers.firecracker, paths, log), qemu: vmmPort(drivers.qemu, paths, log) },
@@ -71,14 +76,14 @@ export async function buildServices({ config, paths, db, log }: ServiceDeps): Pr
       const s = await selectDriver(requested, drivers);
       return { driver: vmmPort(s.driver, paths, log), reason: s.reason };
     },
-    qemuUsesTcg: () => !kvm.usable,
   });
   return {
-    handlers: { ...kernelHandlers(kernels), ...vmHandlers(vms) },
+    handlers: { ...kernelHandlers(kernels), ...imageHandlers(images), ...vmHandlers(vms) },
     checks: () => vmmChecks(drivers, config, paths),
     dnsListener: () => naming.listen,
     start: async () => {
       kernels.sweepStale();
+      images.sweepStale();
       await naming.start();
       await reconcile(vms);
     },

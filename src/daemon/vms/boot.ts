@@ -37,7 +37,7 @@ export async function bootVm(ctx: VmContext, row: VmRow, clock: StageClock, sink
       return t;
     }, (t) => t);
     mkdirSync(d.paths.vmRuntimeDir(row.id), { recursive: true, mode: 0o700 });
-    const cmdline = d.guestCmdline({ ip, prefix: d.network.prefix, gateway: d.network.gateway, hostname: row.name, driver: driver.name });
+    const cmdline = d.guestCmdline({ ip, prefix: d.network.prefix, gateway: d.network.gateway, hostname: row.name });
     const handle = await clock.run("launch_vmm", `launching ${driver.name}`, () =>
       driver.launch({
         vmId: row.id, name: row.name, vcpu: row.vcpu, memoryMib: row.memoryMib, boot, cmdline,

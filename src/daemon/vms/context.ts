@@ -42,7 +42,7 @@ export interface VmServiceDeps {
   /** Clone the work-seed, grow it, write authorized_keys, .gitconfig and file_sync. */
   prepareWorkDisk(req: WorkDiskRequest, notice: (msg: string) => void): Promise<void>;
   /** The guest kernel command line for a VM. */
-  guestCmdline(args: { ip: string; prefix: number; gateway: string; hostname: string; driver: VmmName }): string;
+  guestCmdline(args: { ip: string; prefix: number; gateway: string; hostname: string }): string;
   stopTimeoutMs: number;
   /** How long to wait for the guest agent, then sshd, after launch. */
   bootTimeoutMs: number;

@@ -7,7 +7,7 @@ import type { Paths } from "../../config/paths.ts";
 import { ensureSshKey } from "../../config/ssh-key.ts";
 import { buildWorkDisk } from "../../disk/work-disk.ts";
 import { planWorkDisk, type GitIdentity } from "../../disk/work-plan.ts";
-import { buildGuestCmdline, hostTscKhz } from "../../guest/cmdline.ts";
+import { buildGuestCmdline } from "../../guest/cmdline.ts";
 import { exec } from "../../host/exec.ts";
 import type { VmServiceDeps, WorkDiskRequest } from "../vms/context.ts";
 import type { SshPort } from "../vms/ports.ts";
@@ -56,20 +56,16 @@ export function hostNameservers(resolvConf = "/etc/resolv.conf"): string[] {
   }
 }
 
-export function guestCmdline(useTcg: () => boolean): VmServiceDeps["guestCmdline"] {
+/** The guest part of the kernel command line; drivers add their own (TSC fix, poweroff mode). */
+export function guestCmdline(): VmServiceDeps["guestCmdline"] {
   const dns = hostNameservers();
-  return (a) => {
-    const tcg = a.driver === "qemu" && useTcg();
-    const khz = tcg ? hostTscKhz() : null;
-    return buildGuestCmdline({
+  return (a) =>
+    buildGuestCmdline({
       ip: a.ip, prefix: a.prefix, gateway: a.gateway, dns, hostname: a.hostname,
       console: "ttyS0",
       // Both drivers attach the root disk first and the work disk second.
       workDevice: "/dev/vdb",
-      tcg: khz ? { tscKhz: khz } : null,
-      // Firecracker on x86 exits on guest reboot but cannot power off.
-      poweroff: a.driver === "firecracker" ? "reboot" : "off",
+      tcg: null,
       extra: [],
     });
-  };
 }

@@ -19,8 +19,6 @@ export interface VmWiring {
   pullImage: ImagePuller;
   drivers: Record<VmmName, VmmPort>;
   selectDriver(requested: "auto" | VmmName): Promise<{ driver: VmmPort; reason: string }>;
-  /** Whether the QEMU driver runs without KVM (the guest then needs the TSC fix). */
-  qemuUsesTcg(): boolean;
   network: NetworkPort;
   dns: DnsPort;
 }
@@ -46,7 +44,7 @@ export function buildVmContext(w: VmWiring): VmContext {
       return { vcpu: spec.vcpu.value, memory_mib: spec.memoryMib.value, disk_size_bytes: spec.diskSizeBytes.value };
     },
     prepareWorkDisk: workDiskPreparer(w.config, w.paths),
-    guestCmdline: guestCmdline(w.qemuUsesTcg),
+    guestCmdline: guestCmdline(),
     stopTimeoutMs: w.config.stopTimeoutS * 1000,
     bootTimeoutMs: BOOT_TIMEOUT_MS,
   });
