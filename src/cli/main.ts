@@ -4,11 +4,12 @@ import { defineCommand, renderUsage, runCommand, type CommandDef } from "citty";
 import { BangerError } from "../api/errors.ts";
 import daemon from "./daemon.ts";
 import doctor from "./doctor.ts";
+import image from "./image.ts";
 import kernel from "./kernel.ts";
 import version from "./version.ts";
 import vm, { ps } from "./vm.ts";
 
-export const subCommands: Record<string, CommandDef<any>> = { vm, ps, kernel, daemon, doctor, version };
+export const subCommands: Record<string, CommandDef<any>> = { vm, ps, image, kernel, daemon, doctor, version };
 
 export const root = defineCommand({
   meta: { name: "banger", description: "Disposable Linux microVMs from OCI images" },
