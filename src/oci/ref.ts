@@ -19,6 +19,7 @@ const DOCKER_HUB_ALIASES = new Set(["docker.io", "index.docker.io", "registry-1.
 const COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
+const HOST = /^([a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*|\[[0-9a-f:]+\])(:[0-9]{1,5})?$/;
 
 /** Parse a reference; every malformed part is a usage error naming the input. */
 export function parseRef(input: string): ImageRef {
@@ -50,7 +51,7 @@ function splitRegistry(name: string, bad: (why: string) => BangerError): { regis
   const hasRegistry = parts.length > 1 && (first.includes(".") || first.includes(":") || first === "localhost");
   let registry = hasRegistry ? first.toLowerCase() : "docker.io";
   let path = hasRegistry ? parts.slice(1) : parts;
-  if (hasRegistry && !/^[a-z0-9.-]+(:[0-9]{1,5})?$|^\[[0-9a-f:]+\](:[0-9]{1,5})?$/.test(registry)) {
+  if (hasRegistry && !HOST.test(registry)) {
     throw bad(`registry "${first}" is not a host[:port]`);
   }
   if (DOCKER_HUB_ALIASES.has(registry)) {

@@ -2,17 +2,19 @@
 // into a registered image: e2fsck-clean rootfs, setuid-root and setgid binaries intact,
 // Debian's group ownerships, merged-/usr module injection, os-release, work-seed.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { pushDebianImage, type DebianImage } from "../../fixtures/debian-image.ts";
+import { debianImage, pushDebianImage, type DebianImage } from "../../fixtures/debian-image.ts";
 import { startRegistry, type TestRegistry } from "../../fixtures/registry.ts";
 import { dcat, dls, dstat, e2fsckClean, KERNEL_NAME, KERNEL_VERSION, leftovers, makeInstance, type Instance } from "./helpers.ts";
 
 let registry: TestRegistry;
 let inst: Instance;
 let debian: DebianImage;
+let ref: string;
 
 beforeAll(async () => {
   registry = await startRegistry();
-  debian = await pushDebianImage(registry.host);
+  ref = await pushDebianImage(registry.host);
+  debian = await debianImage();
   inst = makeInstance();
 }, 20 * 60_000);
 
@@ -23,7 +25,7 @@ afterAll(async () => {
 
 test("pull gives a registered, e2fsck-clean Debian image with its setuid binaries", async () => {
   const started = performance.now();
-  const row = await inst.images.pull(`${registry.host}/library/debian:bookworm`, { kernel: KERNEL_NAME });
+  const row = await inst.images.pull(ref, { kernel: KERNEL_NAME });
   const secs = (performance.now() - started) / 1000;
   process.stderr.write(`debian pull+flatten+ext4: ${secs.toFixed(1)} s (${(debian.tarBytes / 1e6 / secs).toFixed(1)} MB/s of rootfs)\n`);
   expect(row).toMatchObject({ name: "debian-bookworm", osId: "debian", manifestDigest: debian.manifestDigest, kernelName: KERNEL_NAME });
