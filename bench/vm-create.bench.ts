@@ -33,6 +33,13 @@ function stageFigures(samples: CreateSample[]): Figure[] {
   return [...byStage].map(([stage, values]) => fig(`banger.stage.${stage}.p50`, summarize(values).p50, "ms"));
 }
 
+/** Stages that boot the guest: the part comparable to the raw launch -> banner. */
+const BOOT_STAGES = ["launch_vmm", "wait_agent", "wait_ssh"];
+
+function bootStagesMs(c: CreateSample): number {
+  return c.timings.filter((t) => BOOT_STAGES.includes(t.stage)).reduce((n, t) => n + t.ms, 0);
+}
+
 async function tryBanger(tar: string, subnet: string): Promise<{ setup?: BangerSetup; error?: string }> {
   const inst = new BenchInstance();
   const bridge = `bgbbr${hexId()}`;
@@ -109,12 +116,17 @@ const result = await runBench("vm-create", async (figures, details) => {
   details.raw_samples = raw;
   if (created.length > 0) {
     const wall = summarize(created.map((c) => c.wall_ms));
+    const boot = summarize(created.map(bootStagesMs));
     figures.push(
       ...summaryFigures("banger.create_wall", wall, { note: `n=${created.length}, CLI spawn to exit` }),
       ...stageFigures(created),
+      fig("banger.boot_stages.p50", boot.p50, "ms", BOOT_STAGES.join(" + ")),
+      fig("banger.outside_stages.p50", summarize(created.map((c) => c.wall_ms - c.timings.reduce((n, t) => n + t.ms, 0))).p50, "ms",
+        "wall minus the sum of stages: CLI start, RPC, record/IP insert, DNS"),
       fig("banger.delete_wall.p50", summarize(created.map((c) => c.delete_ms)).p50, "ms"),
       fig("ratio.create_vs_raw_script", wall.p50 / rawScript.p50, "x", "banger.create_wall.p50 / raw.script.p50"),
       fig("ratio.create_vs_raw_launch", wall.p50 / rawBoot.p50, "x", "banger.create_wall.p50 / raw.launch_to_ssh.p50"),
+      fig("ratio.boot_stages_vs_raw_launch", boot.p50 / rawBoot.p50, "x", "banger.boot_stages.p50 / raw.launch_to_ssh.p50"),
       fig("overhead.create_minus_raw_script.p50", wall.p50 - rawScript.p50, "ms"),
     );
     details.banger_samples = created;

@@ -9,7 +9,8 @@ import { deleteBridgeAndPorts, freePort, pidAlive, sh } from "./host.ts";
 import { ociLayoutFromTar } from "./oci-layout.ts";
 
 export const IMAGE_NAME = "bench-debian";
-/** The embedded catalog's name for this kernel, so nothing is ever fetched for it. */
+/** The embedded catalogs' name for this kernel (and their default kernel for imported
+ *  images), so nothing is ever fetched for it. */
 export const KERNEL_NAME = "debian-cloud-6.1";
 
 export interface BangerSetup {
@@ -49,7 +50,8 @@ export async function setupBanger(inst: BenchInstance, debianTar: string, o: Ban
   inst.writeConfig(configToml(o, await freePort()));
   const kernel = await inst.json(["kernel", "import", KERNEL_NAME, "--from", "/"], 300_000);
   const layout = await ociLayoutFromTar(debianTar, join(inst.root, "layout"));
-  const image = await inst.json(["image", "import", layout.dir, "--name", IMAGE_NAME, "--kernel-ref", KERNEL_NAME], 900_000);
+  // No kernel flag: imports get the catalog's default kernel, which is KERNEL_NAME.
+  const image = await inst.json(["image", "import", layout.dir, "--name", IMAGE_NAME], 900_000);
   const shown = (await inst.json<Record<string, unknown>>(["image", "show", IMAGE_NAME])).value;
   const rootfs = pickPath(shown, ["rootfs_path", "rootfs"]);
   if (!rootfs) throw new Error(`\`banger image show ${IMAGE_NAME} --json\` has no rootfs_path: ${JSON.stringify(shown).slice(0, 300)}`);
