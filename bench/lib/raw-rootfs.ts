@@ -4,7 +4,7 @@
 // the kernel command line, ssh.service generates ed25519 + ecdsa host keys before sshd
 // starts (as banger's image does: the tar ships no host keys), root gets an authorized
 // key. Then `mkfs.ext4 -d` into a sparse 2 GiB file. Needs root (tar keeps ownership).
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { sh } from "./host.ts";
 
@@ -46,7 +46,7 @@ export function buildRawRootfs(tar: string, modulesDir: string, workDir: string)
     const key = join(workDir, "raw_id_ed25519");
     sh(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "banger-bench-raw", "-f", key]);
     mkdirSync(join(root, "root/.ssh"), { recursive: true, mode: 0o700 });
-    write(root, "root/.ssh/authorized_keys", Bun.spawnSync(["cat", `${key}.pub`]).stdout.toString(), 0o600);
+    write(root, "root/.ssh/authorized_keys", readFileSync(`${key}.pub`, "utf8"), 0o600);
     write(root, "etc/fstab", "/dev/vda / ext4 rw,relatime 0 1\n");
     write(root, "etc/hostname", "rawbench\n");
     write(root, "usr/local/sbin/bench-hostkeys", HOSTKEYS_SCRIPT, 0o755);
