@@ -92,10 +92,17 @@ export class Instance {
   }
 }
 
+/** A process counts as alive unless it is gone or a zombie (VMMs re-parented to a
+ * container's PID 1 may linger as zombies after they exit). */
 export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
   } catch {
     return false;
   }

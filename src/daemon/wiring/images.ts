@@ -20,7 +20,12 @@ export function imagesPort(db: Db, kernels: KernelProvider, defaultImage: string
       if (found.kind === "found") return found.item;
       if (found.kind === "ambiguous") throw new BangerError("ambiguous", `image "${wanted}" matches several images; use a longer id`);
       sink.stage("pull_image", `image ${wanted} is not local: pulling it`);
-      return pull(wanted, sink);
+      try {
+        return await pull(wanted, sink);
+      } catch (err) {
+        const e = err as BangerError;
+        throw new BangerError(e.code ?? "not_found", `image "${wanted}" is not local and could not be pulled: ${e.message}`, e.details);
+      }
     },
     async bootFiles(image, sink): Promise<BootFiles> {
       if (image.kernelName) {
