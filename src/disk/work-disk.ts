@@ -18,11 +18,16 @@ export async function buildWorkDisk(seed: string | null, target: string, sizeByt
   await applyPlan(target, plan, tmpDir);
 }
 
-/** Pure: the debugfs script for a plan; `textFile(i)` names the temp file of text content i. */
-export function planScript(plan: WorkPlan, textFile: (i: number) => string): string {
+/**
+ * Pure: the debugfs script for a plan; `textFile(i)` names the temp file of text content i.
+ * Directories in `existing` are not re-created: debugfs 1.47 leaks an inode (a corrupt
+ * filesystem) when `mkdir` meets an existing directory below the root.
+ */
+export function planScript(plan: WorkPlan, textFile: (i: number) => string, existing: ReadonlySet<string> = new Set()): string {
   const lines: string[] = [];
   for (const d of plan.dirs) {
-    lines.push(`mkdir ${q(d.path)}`, `sif ${q(d.path)} mode 0${(0o40000 | d.mode).toString(8)}`);
+    if (!existing.has(d.path)) lines.push(`mkdir ${q(d.path)}`);
+    lines.push(`sif ${q(d.path)} mode 0${(0o40000 | d.mode).toString(8)}`);
     lines.push(`sif ${q(d.path)} uid 0`, `sif ${q(d.path)} gid 0`);
   }
   plan.files.forEach((f, i) => {
@@ -45,13 +50,23 @@ async function applyPlan(image: string, plan: WorkPlan, tmpDir: string): Promise
       if ("text" in f.content) writeFileSync(textFile(i), f.content.text, { mode: 0o600 });
     });
     const script = join(dir, "script");
-    writeFileSync(script, planScript(plan, textFile));
+    writeFileSync(script, planScript(plan, textFile, await existingDirs(image, plan.dirs.map((d) => d.path))));
     const r = await exec(["debugfs", "-w", "-f", script, image], { timeoutMs: 300_000 });
     const problems = r.stderr.split("\n").filter((l) => l.trim() && !BENIGN.some((re) => re.test(l.trim())));
     if (problems.length > 0) throw new BangerError("exec_failed", `writing the work disk failed: ${problems.slice(0, 3).join("; ")}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Which of `dirs` already exist in the image (one read-only debugfs call each; few). */
+async function existingDirs(image: string, dirs: string[]): Promise<Set<string>> {
+  const found = new Set<string>();
+  for (const d of dirs) {
+    const r = await exec(["debugfs", "-R", `stat ${q(d)}`, image], { allowFailure: true });
+    if (/Type: directory/.test(r.stdout)) found.add(d);
+  }
+  return found;
 }
 
 /** debugfs quoting: paths with spaces or quotes are double-quoted. */

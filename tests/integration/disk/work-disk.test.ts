@@ -75,3 +75,22 @@ test("without a seed an empty root-owned ext4 is made", async () => {
   expect(stat(work, "/.gitconfig").exists).toBe(false);
   expect(debugfs(work, "cat /.ssh/authorized_keys")).toBe("k\n");
 });
+
+test("directories the seed already has at any depth are reused, never re-created (debugfs would corrupt the fs)", async () => {
+  const seedTree = join(dir, "deepseed");
+  mkdirSync(join(seedTree, ".config", "app", "deep"), { recursive: true });
+  writeFileSync(join(seedTree, ".config", "app", "deep", "keep"), "k");
+  const seed = join(dir, "deepseed.ext4");
+  expect(Bun.spawnSync(["mkfs.ext4", "-q", "-F", "-d", seedTree, seed, "16M"]).exitCode).toBe(0);
+  const host = join(dir, "deephost");
+  mkdirSync(host, { recursive: true });
+  writeFileSync(join(host, "f"), "x");
+  const work = join(dir, "deep-work.ext4");
+  const plan = planWorkDisk({ authorizedKey: "k", git: {}, fileSync: [{ host: join(host, "f"), guest: "/root/.config/app/deep/f" }] });
+  await buildWorkDisk(seed, work, 32 * 1024 * 1024, plan, dir);
+  const fsck = Bun.spawnSync(["e2fsck", "-fn", work], { stdout: "pipe" });
+  expect(fsck.stdout.toString()).not.toContain("Unconnected");
+  expect(fsck.exitCode).toBe(0);
+  expect(debugfs(work, "cat /.config/app/deep/keep")).toBe("k");
+  expect(debugfs(work, "cat /.config/app/deep/f")).toBe("x");
+});
