@@ -114,7 +114,7 @@ export class ImageService {
   }
 
   async import(path: string, opts: CreateOptions = {}, sink: ProgressSink = nullSink): Promise<ImageRow> {
-    const { catalog } = await loadImageCatalog(null);
+    const { catalog } = await loadImageCatalog(this.deps.imageCatalogUrl);
     const base = path.replace(/\/+$/, "").split("/").pop()!.replace(/\.(tar|tgz|tar\.gz|tar\.zst|oci)$/, "");
     const name = opts.name ?? base.replace(/[^A-Za-z0-9._-]/g, "-").replace(/^[^A-Za-z0-9]+/, "");
     const target = { ref: path, name, kernel: opts.kernel ?? catalog.defaultKernel };

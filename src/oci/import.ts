@@ -65,45 +65,15 @@ function layoutDirSource(dir: string, cache: BlobCache): LocalSource {
 
 /** An archive: one pass storing every blob in the cache; then lookups by member path. */
 async function archiveSource(file: string, deps: ImportDeps): Promise<LocalSource> {
-  const docs = new Map<string, Uint8Array>();
-  const blobs = new Map<string, string>();
-  let open: BlobWriter | null = null;
-  const tar = new TarStream((e): EntrySink | null => {
-    if (e.type !== "file") return null;
-    const name = memberPath(e.path);
-    if (DOCS.has(name)) return collectDoc(name, e.size, docs);
-    const writer = deps.cache.writer(digestFromMember(name), e.size);
-    open = writer;
-    return {
-      data: (chunk) => writer.write(chunk),
-      end: () => {
-        open = null;
-        blobs.set(name, writer.commit());
-      },
-    };
-  });
-  deps.sink.stage("read", `reading ${basename(file)}`);
-  const total = statSync(file).size;
-  let last = 0;
-  const onRead = (n: number) => {
-    if (Date.now() - last < 200) return;
-    last = Date.now();
-    deps.sink.bytes(basename(file), n, total);
-  };
-  try {
-    await feed(file, tar, onRead);
-  } catch (err) {
-    (open as BlobWriter | null)?.abort();
-    throw err;
-  }
-  deps.sink.bytes(basename(file), total, total, true);
-  if (!docs.has("index.json") && !docs.has("manifest.json")) {
+  const scan = new ArchiveScan(file, deps);
+  await scan.run();
+  if (!scan.docs.has("index.json") && !scan.docs.has("manifest.json")) {
     throw new BangerError("usage", `${file} is neither an oci-archive (no index.json) nor a docker save tar (no manifest.json)`);
   }
   return {
-    doc: (name) => docs.get(name) ?? null,
+    doc: (name) => scan.docs.get(name) ?? null,
     async blob(member, expected) {
-      const digest = blobs.get(memberPath(member)) ?? (expected && deps.cache.has(expected) ? expected : null);
+      const digest = scan.blobs.get(memberPath(member)) ?? (expected && deps.cache.has(expected) ? expected : null);
       if (!digest) throw new BangerError("invalid_content", `${file}: blob ${member} is not in the archive`);
       if (expected && digest !== expected) throw new BangerError("invalid_content", `${file}: ${member} hashes to ${digest}, not ${expected}`);
       return digest;
@@ -111,9 +81,54 @@ async function archiveSource(file: string, deps: ImportDeps): Promise<LocalSourc
   };
 }
 
-async function feed(file: string, tar: TarStream, onRead: (n: number) => void): Promise<void> {
-  for await (const chunk of await openDecompressed(file, onRead)) tar.write(chunk);
-  tar.end();
+/** Reads an archive once: documents kept in memory, every other file stored as a verified blob. */
+class ArchiveScan {
+  readonly docs = new Map<string, Uint8Array>();
+  /** member path -> digest */
+  readonly blobs = new Map<string, string>();
+  private open: BlobWriter | null = null;
+  private lastReport = 0;
+
+  constructor(
+    private readonly file: string,
+    private readonly deps: ImportDeps,
+  ) {}
+
+  async run(): Promise<void> {
+    const item = basename(this.file);
+    const total = statSync(this.file).size;
+    this.deps.sink.stage("read", `reading ${item}`);
+    const tar = new TarStream((e) => this.entry(e.type, e.path, e.size));
+    try {
+      for await (const chunk of await openDecompressed(this.file, (n) => this.progress(item, n, total))) tar.write(chunk);
+      tar.end();
+    } catch (err) {
+      this.open?.abort();
+      throw err;
+    }
+    this.deps.sink.bytes(item, total, total, true);
+  }
+
+  private entry(type: string, path: string, size: number): EntrySink | null {
+    if (type !== "file") return null;
+    const name = memberPath(path);
+    if (DOCS.has(name)) return collectDoc(name, size, this.docs);
+    const writer = this.deps.cache.writer(digestFromMember(name), size);
+    this.open = writer;
+    return {
+      data: (chunk) => writer.write(chunk),
+      end: () => {
+        this.open = null;
+        this.blobs.set(name, writer.commit());
+      },
+    };
+  }
+
+  private progress(item: string, done: number, total: number): void {
+    if (Date.now() - this.lastReport < 200) return;
+    this.lastReport = Date.now();
+    this.deps.sink.bytes(item, done, total);
+  }
 }
 
 function collectDoc(name: string, size: number, docs: Map<string, Uint8Array>): EntrySink {
