@@ -92,9 +92,13 @@ export async function editImage(image: string, edit: ImageEdit, tmpDir: string):
     });
     const dirs = new Set<string>();
     for (const f of writes) for (const a of ancestors(f.guestPath)) dirs.add(a);
+    if (edit.modules) for (const a of ancestors(`${edit.modules.target}/x`)) dirs.add(a);
+    // debugfs 1.47 leaks an inode (corrupting the filesystem) when `mkdir` meets an
+    // existing directory below the root: only missing directories are created.
+    const existing = await existingDirs(image, [...dirs]);
     const lines = edit.remove.map((p) => `rm ${quote(p)}`);
-    lines.push(writeFilesScript(writes, [...dirs]));
-    if (edit.modules) lines.push(modulesScript(edit.modules.hostDir, edit.modules.target));
+    lines.push(writeFilesScript(writes, [...dirs].filter((d) => !existing.has(d))));
+    if (edit.modules) lines.push(await modulesScript(image, edit.modules.hostDir, edit.modules.target, existing));
     const script = join(dir, "script");
     writeFileSync(script, lines.join("\n") + "\n");
     await runDebugfs(script, image, BENIGN);
@@ -109,10 +113,24 @@ function ancestors(path: string): string[] {
   return parts.map((_, i) => `/${parts.slice(0, i + 1).join("/")}`);
 }
 
-/** Copy a host modules tree to `target` (e.g. /usr/lib/modules), root-owned, host modes kept. */
-export function modulesScript(hostDir: string, target: string): string {
-  const lines = ancestors(`${target}/x`).map((d) => `mkdir ${quote(d)}`);
-  for (const version of readdirSync(hostDir).sort()) copyLines(join(hostDir, version), posix.join(target, version), lines);
+async function existingDirs(image: string, dirs: string[]): Promise<Set<string>> {
+  const found = new Set<string>();
+  for (const d of dirs) if ((await statPath(image, d))?.type === "dir") found.add(d);
+  return found;
+}
+
+/**
+ * Copy a host modules tree to `target` (e.g. /usr/lib/modules), root-owned, host modes
+ * kept. A version the image already has is left as it is (it holds that kernel's modules,
+ * and re-creating its directories would corrupt the filesystem, see editImage).
+ */
+export async function modulesScript(image: string, hostDir: string, target: string, existing: ReadonlySet<string>): Promise<string> {
+  const lines = ancestors(`${target}/x`).filter((d) => !existing.has(d)).map((d) => `mkdir ${quote(d)}`);
+  for (const version of readdirSync(hostDir).sort()) {
+    const guest = posix.join(target, version);
+    if (existing.has(target) && (await statPath(image, guest))) continue;
+    copyLines(join(hostDir, version), guest, lines);
+  }
   return lines.join("\n");
 }
 
