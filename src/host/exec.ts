@@ -27,6 +27,7 @@ const PACKAGE_OF: Record<string, string> = {
   cp: "coreutils",
   gcc: "gcc",
   "musl-gcc": "musl-tools",
+  setpriv: "util-linux",
 };
 
 /** Commands that may need root; nothing else is ever run through sudo. */
