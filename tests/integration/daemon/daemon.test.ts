@@ -132,6 +132,20 @@ describe("builds", () => {
     expect((await inst.json(["daemon", "status"])).build.commit).not.toBe("other");
   }, 60_000);
 
+  test("invoked as bangerd, the same executable is the daemon", async () => {
+    const other = new Instance();
+    try {
+      const proc = Bun.spawn([join(REPO, "dist", "bangerd")], { env: other.env, stdout: "pipe", stderr: "pipe" });
+      await waitFor("bangerd socket", () => existsSync(other.socket), 15_000);
+      const ping = await new RpcClient(other.socket).call("daemon.ping", {});
+      expect(ping.pid).toBe(proc.pid);
+      await new RpcClient(other.socket).call("daemon.shutdown", {});
+      expect(await proc.exited).toBe(0);
+    } finally {
+      await other.cleanup();
+    }
+  }, 30_000);
+
   test("the executable runs when copied alone to another directory", async () => {
     const dir = mkdtempSync(join(tmpdir(), "bgc-"));
     const copy = join(dir, "banger");
