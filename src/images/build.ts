@@ -46,6 +46,7 @@ export async function buildImageFiles(input: BuildInput): Promise<BuiltImage> {
       onLayer: (i, l) => sink.stage("flatten", `flattening layer ${i + 1}/${n} (${l.digest.slice(7, 19)})`),
     });
     sink.stage("inject", "injecting the guest agent, guest files and kernel modules");
+    await yieldToEventLoop(); // let the stage line go out before the synchronous copy
     stripGlobs(tree, input.injection.stripGlobs);
     injectFiles(tree, input.injection.files);
     if (input.modulesDir) injectModules(tree, input.modulesDir);
@@ -61,4 +62,9 @@ export async function buildImageFiles(input: BuildInput): Promise<BuiltImage> {
   } finally {
     tree.destroy();
   }
+}
+
+/** One macrotask: progress already enqueued is written to the client before blocking work. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
 }
