@@ -1,12 +1,14 @@
 // image pull against a REAL registry process (Debian's docker-registry on a loopback
 // port): a multi-layer image (gzip, zstd and plain layers; whiteouts, an opaque dir,
 // hardlinks, absolute symlinks, setuid/setgid files, device nodes, a fifo, a pax long
-// name) read back from the built ext4 with debugfs; a manifest list; a blob whose digest
-// lies; then duplicate names, a too-small --size, delete and prune.
+// name, file capabilities as xattrs) read back from the built ext4 with debugfs; a
+// manifest list; a blob whose digest lies; then duplicate names, a too-small --size,
+// delete and prune.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { BangerError } from "../../../src/api/errors.ts";
+import { exec } from "../../../src/host/exec.ts";
 import { getImage } from "../../../src/store/images.ts";
 import { insertVm } from "../../../src/store/vms.ts";
 import { buildImage, buildIndex, push, type BuiltImage } from "../../fixtures/oci-builder.ts";
@@ -14,6 +16,8 @@ import { startProxy, startRegistry, type TestRegistry } from "../../fixtures/reg
 import { dcat, dls, dstat, e2fsckClean, KERNEL_NAME, KERNEL_VERSION, leftovers, makeInstance, type Instance } from "./helpers.ts";
 
 const LONG = `usr/share/${"deep/".repeat(25)}long-name.txt`;
+/** vfs_cap_data v2 with cap_net_raw (bit 13) permitted and effective. */
+const CAP_NET_RAW = new Uint8Array([1, 0, 0, 2, 0, 0x20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
 
 export function richImage(): BuiltImage {
   return buildImage({
@@ -37,6 +41,7 @@ export function richImage(): BuiltImage {
           { type: "file", path: "usr/bin/su", content: "su binary", mode: 0o4755 },
           { type: "file", path: "usr/bin/chage", content: "chage binary", mode: 0o2755, gid: 42 },
           { type: "file", path: "usr/bin/perl", content: "perl binary", mode: 0o755 },
+          { type: "file", path: "usr/bin/ping", content: "ping", mode: 0o755, xattrs: { "security.capability": CAP_NET_RAW, "user.note": new TextEncoder().encode("hi") } },
           { type: "hardlink", path: "usr/bin/perl5", target: "usr/bin/perl" },
           { type: "dir", path: "tmp", mode: 0o1777 },
           { type: "dir", path: "dev" },
@@ -135,7 +140,7 @@ describe("pull of a multi-layer image", () => {
     expect(await dstat(rootfs, "/")).toMatchObject({ mode: 0o755, uid: 0, gid: 0 });
   }, 30_000);
 
-  test("symlinks, hardlinks, device nodes and a fifo", async () => {
+  test("symlinks, hardlinks, device nodes, a fifo, a long name, xattrs", async () => {
     expect(await dstat(rootfs, "/lib")).toMatchObject({ type: "symlink", linkTarget: "usr/lib", uid: 0 });
     expect(await dstat(rootfs, "/etc/alternatives/awk")).toMatchObject({ type: "symlink", linkTarget: "/usr/bin/mawk" });
     const perl = (await dstat(rootfs, "/usr/bin/perl"))!;
@@ -146,6 +151,9 @@ describe("pull of a multi-layer image", () => {
     expect(await dstat(rootfs, "/dev/sda")).toMatchObject({ type: "block special", mode: 0o660, gid: 6, device: "8:0" });
     expect(await dstat(rootfs, "/dev/initctl")).toMatchObject({ type: "FIFO", mode: 0o600 });
     expect(await dcat(rootfs, `/${LONG}`)).toBe("long");
+    const xattrs = (await exec(["debugfs", "-R", "ea_list /usr/bin/ping", rootfs])).stdout;
+    expect(xattrs).toContain("security.capability (20) = 01 00 00 02 00 20 00 00");
+    expect(xattrs).toContain('user.note (2) = "hi"');
   }, 30_000);
 
   test("whiteouts and the opaque dir hide lower layers", async () => {
