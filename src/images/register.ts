@@ -58,6 +58,10 @@ export function mustBeFile(path: string, flag: string): void {
   if (!existsSync(path) || !statSync(path).isFile()) throw new BangerError("usage", `${flag} ${path} is not a file`);
 }
 
+export function mustBeDir(path: string, flag: string): void {
+  if (!existsSync(path) || !statSync(path).isDirectory()) throw new BangerError("usage", `${flag} ${path} is not a directory`);
+}
+
 function copyInto(src: string, dest: string): string {
   copyFileSync(src, dest);
   return dest;

@@ -23,7 +23,7 @@ import { buildImageFiles, type InjectionSet } from "./build.ts";
 import { loadImageCatalog } from "./catalog.ts";
 import { referencedBlobs } from "./cache-refs.ts";
 import { validateImageName } from "./names.ts";
-import { mustBeFile, registerFiles } from "./register.ts";
+import { mustBeDir, mustBeFile, registerFiles } from "./register.ts";
 
 export interface ImageServiceDeps {
   paths: Paths;
@@ -142,8 +142,10 @@ export class ImageService {
     if (opts.kernelRef === undefined && opts.kernel === undefined) {
       throw new BangerError("usage", "a kernel is required: --kernel-ref NAME or --kernel FILE [--initrd FILE] [--modules DIR]");
     }
+    mustBeFile(opts.rootfs, "--rootfs");
     if (opts.kernel) mustBeFile(opts.kernel, "--kernel");
     if (opts.initrd) mustBeFile(opts.initrd, "--initrd");
+    if (opts.modules) mustBeDir(opts.modules, "--modules");
     return this.exclusive(opts.name, async () => {
       this.refuseExisting(opts.name);
       const k = opts.kernelRef ? await this.deps.kernels.ensureKernel(opts.kernelRef, sink) : null;

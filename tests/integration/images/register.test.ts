@@ -71,7 +71,11 @@ test("kernel flags: exclusive, required, existing", async () => {
   const none = await inst.images.register({ name: "x", rootfs }).catch((e) => e);
   expect(none.message).toContain("a kernel is required");
   const missing = await inst.images.register({ name: "x", rootfs, kernel: join(inst.root, "nope") }).catch((e) => e);
-  expect(missing.message).toContain("is not a file");
+  expect(missing.message).toBe(`--kernel ${join(inst.root, "nope")} is not a file`);
+  const noRootfs = await inst.images.register({ name: "x", rootfs: join(inst.root, "none.ext4"), kernelRef: KERNEL_NAME }).catch((e) => e);
+  expect(noRootfs.message).toBe(`--rootfs ${join(inst.root, "none.ext4")} is not a file`);
+  const noModules = await inst.images.register({ name: "x", rootfs, kernel: rootfs, modules: join(inst.root, "nomods") }).catch((e) => e);
+  expect(noModules.message).toBe(`--modules ${join(inst.root, "nomods")} is not a directory`);
   const dup = await inst.images.register({ name: "void", rootfs, kernelRef: KERNEL_NAME }).catch((e) => e);
   expect(dup.code).toBe("conflict");
   const badName = await inst.images.register({ name: "bad/name", rootfs, kernelRef: KERNEL_NAME }).catch((e) => e);
