@@ -11,6 +11,8 @@ export interface VmInfo {
   dns_name: string;
   image: { id: string; name: string };
   vmm: string;
+  /** Only from `vm show`: why this VMM runs here (binary, KVM or TCG). */
+  vmm_detail?: string;
   vcpu: number;
   memory_mib: number;
   disk_size_bytes: number;

@@ -33,7 +33,7 @@ export function showFields(v: VmInfo): Record<string, unknown> {
     name: v.name,
     id: v.id,
     state: v.state,
-    vmm: v.vmm,
+    vmm: v.vmm_detail ? `${v.vmm}: ${v.vmm_detail}` : v.vmm,
     image: `${v.image.name} (${v.image.id})`,
     spec: `${v.vcpu} vcpu · ${v.memory_mib} MiB · ${formatBytes(v.disk_size_bytes)} disk`,
     ip: v.ip,

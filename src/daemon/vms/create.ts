@@ -29,7 +29,8 @@ export async function createVm(ctx: VmContext, p: ParsedParams<"vm.create">, sin
   };
   if (p.name && getVmByName(d.db, p.name)) throw new BangerError("conflict", `a VM named "${p.name}" already exists`);
   const { driver, reason } = await d.selectDriver(p.vmm ?? d.defaultVmm);
-  sink.notice("info", `${formatSpec(sizes)} · ${driver.name} (${reason})`);
+  sink.notice("info", `${formatSpec(sizes)} · ${driver.name}`);
+  d.log.info("vmm selected", { vmm: driver.name, reason });
   const clock = new StageClock(sink);
   const image = await clock.run("resolve_image", "resolving image", () => d.images.resolveForVm(p.image, sink), (i) => i.name);
   const stack = new CleanupStack();

@@ -29,7 +29,11 @@ export function vmHandlers(ctx: VmContext): Handlers {
       const vms = listVms(ctx.deps.db).map((row) => ctx.info(row));
       return { vms: p.all ? vms : vms.filter((v) => v.state !== "stopped") };
     },
-    "vm.show": async (p) => ctx.info(one(p.ref)),
+    "vm.show": async (p) => {
+      const row = one(p.ref);
+      const detail = await ctx.driverOf(row).available();
+      return { ...ctx.info(row), vmm_detail: detail.reason };
+    },
     "vm.logs": async (p) => vmLogs(ctx, one(p.ref), p.lines, p.console),
     "vm.stats": async (p) => {
       const rows = p.refs.length ? p.refs.map(one) : listVms(ctx.deps.db).filter((r) => ctx.isRunning(r));
