@@ -181,6 +181,20 @@ describe("a real VM, end to end", () => {
     expect(natRules(vm.id)).toEqual([]);
   }, 60_000);
 
+  test("a stopped VM: vm set changes vcpu/memory and grows the work disk; vm logs has the console", async () => {
+    const busy = await inst.run(["vm", "set", "e2e1", "--disk-size", "1G"]);
+    expect(busy.code).toBe(1);
+    expect(busy.stderr).toContain("can only grow");
+    const r = await inst.json(["vm", "set", "e2e1", "--vcpu", "2", "--memory", "1536", "--disk-size", "3G"], { timeoutMs: 120_000 });
+    expect(r.results[0].vm).toMatchObject({ vcpu: 2, memory_mib: 1536, disk_size_bytes: 3 * 1024 ** 3 });
+    const work = join(inst.stateDir, "vms", vm.id, "work.ext4");
+    expect(Bun.file(work).size).toBe(3 * 1024 ** 3);
+    expect(sh(["e2fsck", "-fn", work]).code).toBe(0);
+    expect(sh(["debugfs", "-R", "cat /data.txt", work]).out).toContain("busy");
+    const logs = await inst.json(["vm", "logs", "e2e1", "-n", "400"]);
+    expect(logs.text).toContain("banger-agent[1]: init shim");
+  }, 180_000);
+
   test("vm delete leaves no tap, NAT rule, VM dir or DNS record", async () => {
     const status = await inst.json(["daemon", "status"]);
     await inst.ok(["vm", "delete", "e2e1"], { timeoutMs: 60_000 });
