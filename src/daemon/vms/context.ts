@@ -53,6 +53,8 @@ export class VmContext {
   readonly locks = new KeyedMutex();
   /** VMs in the middle of a start or stop, for `state`. */
   readonly transitions = new Map<string, "starting" | "stopping">();
+  /** Last VMM CPU sample per VM, so `vm stats` reports CPU% over the interval since. */
+  readonly cpuSamples = new Map<string, { at: number; cpu: number }>();
 
   constructor(readonly deps: VmServiceDeps) {
     this.handles = new HandleStore((id) => deps.paths.vmDir(id));

@@ -36,8 +36,6 @@ export async function vmPorts(ctx: VmContext, row: VmRow): Promise<{ vm: string;
   return { vm: row.name, ports: await describePorts(sockets, row.name, h.ip) };
 }
 
-const prevCpu = new Map<string, { at: number; cpu: number }>();
-
 export async function vmStats(ctx: VmContext, row: VmRow): Promise<VmStats> {
   const base: VmStats = {
     id: row.id, name: row.name, state: ctx.state(row), cpu_percent: null, vmm_rss_bytes: null,
@@ -50,12 +48,12 @@ export async function vmStats(ctx: VmContext, row: VmRow): Promise<VmStats> {
   if (proc) {
     base.vmm_rss_bytes = proc.rssBytes;
     const now = performance.now();
-    const prev = prevCpu.get(row.id);
+    const prev = ctx.cpuSamples.get(row.id);
     // CPU% over the interval since the last sample (first sample: since VMM start).
     const startedMs = Date.parse(h.started_at);
     const [dt, dc] = prev ? [now - prev.at, proc.cpuSeconds - prev.cpu] : [Date.now() - startedMs, proc.cpuSeconds];
     base.cpu_percent = dt > 0 ? Math.round((dc * 1000 * 1000) / dt) / 10 : null;
-    prevCpu.set(row.id, { at: now, cpu: proc.cpuSeconds });
+    ctx.cpuSamples.set(row.id, { at: now, cpu: proc.cpuSeconds });
   }
   const info = await ctx.driverOf(row).agent(h.vmm).sysinfo().catch(() => null);
   if (info) Object.assign(base, sysinfoFields(info));
