@@ -98,6 +98,7 @@ const result = await runBench("vm-create", async (figures, details) => {
         const c = await bangerCreate(banger.setup, `bench${i}`, BOOT_TIMEOUT_MS + 120_000);
         created.push(c);
         log(`run ${i}: banger vm create ${(c.wall_ms / 1000).toFixed(1)} s (${c.timings.map((t) => `${t.stage} ${t.ms}`).join(", ")})`);
+        if (c.daemon_starts > 0) log(`run ${i}: the daemon (re)started during this create: its wall time includes that`);
       } catch (err) {
         bangerError = (err as Error).message;
         log(`banger vm create failed: ${bangerError}`);

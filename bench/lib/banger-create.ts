@@ -26,6 +26,8 @@ export interface CreateSample {
   wall_ms: number;
   timings: { stage: string; ms: number; detail?: string }[];
   delete_ms: number;
+  /** Daemons started during the create (a restart costs seconds: it should be 0). */
+  daemon_starts: number;
   vm: { name: string; ip: string | null; state: string };
 }
 
@@ -68,14 +70,16 @@ function pickPath(obj: Record<string, unknown>, keys: string[]): string | undefi
 }
 
 export async function bangerCreate(setup: BangerSetup, name: string, timeoutMs: number): Promise<CreateSample> {
+  const startsBefore = setup.inst.daemonStarts();
   const created = await setup.inst.json<{ vm: { name: string; ip: string | null; state: string }; timings: CreateSample["timings"] }>(
     ["vm", "create", "--name", name], timeoutMs,
   );
+  const daemonStarts = setup.inst.daemonStarts() - startsBefore;
   const { vm, timings } = created.value;
   if (!Array.isArray(timings)) throw new Error(`\`banger vm create --name ${name} --json\` returned no timings array`);
   if (vm?.state !== "running") throw new Error(`\`banger vm create --name ${name}\` returned state ${vm?.state}, expected running`);
   const deleted = await setup.inst.ok(["vm", "delete", "--force", name, "--json"], 120_000);
-  return { wall_ms: created.ms, timings, delete_ms: deleted.ms, vm: { name: vm.name, ip: vm.ip, state: vm.state } };
+  return { wall_ms: created.ms, timings, delete_ms: deleted.ms, daemon_starts: daemonStarts, vm: { name: vm.name, ip: vm.ip, state: vm.state } };
 }
 
 /** Deletes whatever VMs are left, stops the daemon, removes the instance and its bridge. */

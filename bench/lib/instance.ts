@@ -1,7 +1,9 @@
 // An isolated banger instance for a bench: four XDG roots and HOME under one short temp
-// dir (/tmp/bgb-XXXXXX keeps the socket path far below the 108-byte limit), the
-// compiled binary, and cleanup that stops the daemon it started and removes the dir.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+// dir (/tmp/bgb-XXXXXX keeps the socket path far below the 108-byte limit), a private
+// copy of the compiled binary, and cleanup that stops the daemon it started and removes
+// the dir. The copy matters: a rebuild of dist/banger during a bench (other work in the
+// same tree) would otherwise make the next CLI call restart the daemon mid-measurement.
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { onCleanup } from "./cleanup.ts";
 import { pidAlive } from "./host.ts";
@@ -18,12 +20,16 @@ export interface Run {
 
 export class BenchInstance {
   readonly root: string;
+  readonly binary: string;
   readonly env: Record<string, string>;
   private readonly forget: () => void;
 
-  constructor(readonly binary: string = BINARY) {
-    if (!existsSync(binary)) throw new Error(`${binary} missing: build it with \`bun run build.ts\` (bench/run.ts does)`);
+  constructor(source: string = BINARY) {
+    if (!existsSync(source)) throw new Error(`${source} missing: build it with \`bun run build.ts\` (bench/run.ts does)`);
     this.root = mkdtempSync("/tmp/bgb-");
+    this.binary = join(this.root, "banger");
+    copyFileSync(source, this.binary);
+    chmodSync(this.binary, 0o755);
     this.env = {
       ...(process.env as Record<string, string>),
       XDG_CONFIG_HOME: join(this.root, "config"),
@@ -75,6 +81,15 @@ export class BenchInstance {
       return { value: JSON.parse(r.stdout) as T, ms: r.ms };
     } catch {
       throw new Error(`\`banger ${args.join(" ")} --json\` printed no JSON: ${r.stdout.slice(0, 300)}`);
+    }
+  }
+
+  /** How many times a daemon started in this instance (restarts show up here). */
+  daemonStarts(): number {
+    try {
+      return readFileSync(this.daemonLog, "utf8").split("\n").filter((l) => l.includes('"daemon started"')).length;
+    } catch {
+      return 0;
     }
   }
 
