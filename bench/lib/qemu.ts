@@ -2,8 +2,8 @@
 // ../shared/reference/test-infra-facts.md §3 (tb-size=64, the TSC fix on the command
 // line, virtio-blk root, virtio-net on a tap), and an sshd banner poll on port 22.
 import { existsSync, readFileSync } from "node:fs";
-import { connect } from "node:net";
 import { onCleanup } from "./cleanup.ts";
+import { sshBanner } from "../../src/daemon/vms/readiness.ts";
 
 export interface RawVmSpec {
   kernel: string;
@@ -66,22 +66,6 @@ export function launchRawVm(spec: RawVmSpec): RawVm {
     },
   };
   return vm;
-}
-
-/** True when something on ip:port sends an "SSH-" banner within timeoutMs. */
-export function sshBanner(ip: string, port: number, timeoutMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = connect({ host: ip, port });
-    const done = (ok: boolean) => {
-      clearTimeout(timer);
-      sock.destroy();
-      resolve(ok);
-    };
-    const timer = setTimeout(() => done(false), timeoutMs);
-    sock.once("data", (d) => done(d.toString("latin1").startsWith("SSH-")));
-    sock.once("error", () => done(false));
-    sock.once("close", () => done(false));
-  });
 }
 
 /** Polls port 22 (2 s per attempt, 0.5 s apart) until the banner; returns ms since launch. */
