@@ -4,6 +4,7 @@
 // fixtures (bgbr/bgtap) mistake them for their own.
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
+import { createBridge, type BridgeFixture } from "../../tests/fixtures/bridge.ts";
 
 export interface CmdResult {
   code: number;
@@ -46,43 +47,11 @@ export function freePort(): Promise<number> {
   });
 }
 
-export interface RawNet {
-  bridge: string;
-  tap: string;
-  hostIp: string;
-  guestIp: string;
-  prefix: number;
-  mac: string;
-  cleanup(): void;
-}
+export type RawNet = BridgeFixture;
 
-/** bridge `bgbbr<hex>` with `<subnet>.1/24`, tap `bgbtp<hex>` on it; cleanup never throws. */
+/** bridge `bgbbr<id>` with `<subnet>.1/24`, tap `bgbtp<id>` on it; cleanup never throws. */
 export function createRawNet(subnet: string): RawNet {
-  const id = hexId();
-  const net: RawNet = {
-    bridge: `bgbbr${id}`,
-    tap: `bgbtp${id}`,
-    hostIp: `${subnet}.1`,
-    guestIp: `${subnet}.2`,
-    prefix: 24,
-    mac: `02:fc:${id.slice(0, 2)}:${id.slice(2, 4)}:${id.slice(4, 6)}:02`,
-    cleanup() {
-      sh(["ip", "link", "del", net.tap], { allowFailure: true });
-      sh(["ip", "link", "del", net.bridge], { allowFailure: true });
-    },
-  };
-  try {
-    sh(["ip", "link", "add", net.bridge, "type", "bridge"]);
-    sh(["ip", "addr", "add", `${net.hostIp}/${net.prefix}`, "dev", net.bridge]);
-    sh(["ip", "link", "set", net.bridge, "up"]);
-    sh(["ip", "tuntap", "add", "dev", net.tap, "mode", "tap"]);
-    sh(["ip", "link", "set", net.tap, "master", net.bridge]);
-    sh(["ip", "link", "set", net.tap, "up"]);
-  } catch (err) {
-    net.cleanup();
-    throw err;
-  }
-  return net;
+  return createBridge({ subnet, names: "bgb" });
 }
 
 /** Deletes every link enslaved to `bridge`, then the bridge (a banger instance's taps). */
